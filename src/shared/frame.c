@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "macro.h"
+
+static uint32_t read_be32(const uint8_t *p) {
+	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+static void write_be32(uint8_t *p, uint32_t v) {
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+void frame_decoder_init(FrameDecoder *d, uint32_t max_bytes) {
+	*d = (FrameDecoder) {
+		.max_bytes = max_bytes > 0 ? MIN(max_bytes, FRAME_MAX_BYTES_LIMIT) : FRAME_MAX_BYTES_DEFAULT,
+	};
+}
+
+void frame_decoder_done(FrameDecoder *d) {
+	free(d->body);
+	d->body = NULL;
+}
+
+bool frame_decoder_idle(const FrameDecoder *d) {
+	return d->header_have == 0;
+}
+
+static int decoder_start_body(FrameDecoder *d, uint32_t len) {
+	if (len == 0 || len > d->max_bytes) {
+		d->broken = true;
+		return -EBADMSG;
+	}
+	d->body_len = len;
+	d->body_have = 0;
+	d->header_have = FRAME_HEADER_BYTES;
+	return 0;
+}
+
+int frame_decoder_feed(FrameDecoder *d, const uint8_t *data, size_t size,
+                       FrameHandler handler, void *userdata) {
+	int r;
+
+	if (d->broken)
+		return -EBADMSG;
+
+	while (size > 0) {
+		if (d->header_have < FRAME_HEADER_BYTES) {
+			uint32_t len;
+
+			if (d->header_have == 0 && size >= FRAME_HEADER_BYTES) {
+				len = read_be32(data);
+				data += FRAME_HEADER_BYTES;
+				size -= FRAME_HEADER_BYTES;
+			} else {
+				size_t n = MIN(FRAME_HEADER_BYTES - d->header_have, size);
+
+				memcpy(d->header + d->header_have, data, n);
+				d->header_have += n;
+				data += n;
+				size -= n;
+				if (d->header_have < FRAME_HEADER_BYTES)
+					break;
+				len = read_be32(d->header);
+			}
+
+			r = decoder_start_body(d, len);
+			if (r < 0)
+				return r;
+		}
+
+		if (d->body_have == 0 && size >= d->body_len) {
+			/* The whole frame is in this read: hand it out in place. */
+			size_t len = d->body_len;
+
+			d->header_have = 0;
+			r = handler(data, len, userdata);
+			if (r < 0)
+				return r;
+			data += len;
+			size -= len;
+			continue;
+		}
+
+		if (!d->body) {
+			d->body = malloc(d->max_bytes);
+			if (!d->body)
+				return -ENOMEM;
+		}
+
+		size_t n = MIN(d->body_len - d->body_have, size);
+		memcpy(d->body + d->body_have, data, n);
+		d->body_have += n;
+		data += n;
+		size -= n;
+
+		if (d->body_have == d->body_len) {
+			d->header_have = 0;
+			r = handler(d->body, d->body_len, userdata);
+			if (r < 0)
+				return r;
+		}
+	}
+
+	return 0;
+}
+
+int frame_queue_init(FrameQueue *q, size_t capacity, uint32_t max_bytes) {
+	if (max_bytes == 0 || max_bytes > FRAME_MAX_BYTES_LIMIT)
+		return -EINVAL;
+
+	capacity = MAX(capacity, 2 * ((size_t) max_bytes + FRAME_HEADER_BYTES));
+	*q = (FrameQueue) {
+		.buf = malloc(capacity),
+		.size = capacity,
+		.max_bytes = max_bytes,
+	};
+	return q->buf ? 0 : -ENOMEM;
+}
+
+void frame_queue_done(FrameQueue *q) {
+	free(q->buf);
+	*q = (FrameQueue) {};
+}
+
+uint8_t *frame_queue_reserve(FrameQueue *q) {
+	size_t need = FRAME_HEADER_BYTES + (size_t) q->max_bytes;
+
+	if (q->head == q->tail)
+		q->head = q->tail = 0;
+
+	if (q->size - q->tail < need && q->head > 0) {
+		/* Slide the unwritten bytes to the front. At most one
+		 * queue's worth, and only when the writer lags. */
+		memmove(q->buf, q->buf + q->head, q->tail - q->head);
+		q->tail -= q->head;
+		q->head = 0;
+	}
+
+	if (q->size - q->tail < need)
+		return NULL;
+
+	return q->buf + q->tail + FRAME_HEADER_BYTES;
+}
+
+void frame_queue_commit(FrameQueue *q, size_t len) {
+	assert(len > 0 && len <= q->max_bytes);
+	assert(q->size - q->tail >= FRAME_HEADER_BYTES + len);
+
+	write_be32(q->buf + q->tail, (uint32_t) len);
+	q->tail += FRAME_HEADER_BYTES + len;
+}
+
+int frame_queue_push(FrameQueue *q, const void *frame, size_t len) {
+	uint8_t *slot;
+
+	if (len == 0 || len > q->max_bytes)
+		return -EMSGSIZE;
+
+	slot = frame_queue_reserve(q);
+	if (!slot)
+		return -ENOBUFS;
+
+	memcpy(slot, frame, len);
+	frame_queue_commit(q, len);
+	return 0;
+}
+
+const uint8_t *frame_queue_pending(const FrameQueue *q, size_t *ret_len) {
+	*ret_len = q->tail - q->head;
+	return q->buf + q->head;
+}
+
+void frame_queue_advance(FrameQueue *q, size_t n) {
+	assert(n <= q->tail - q->head);
+	q->head += n;
+	if (q->head == q->tail)
+		q->head = q->tail = 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The length32 wire framing: every Ethernet frame on a stream is preceded by
+ * its length as a 4-byte big-endian integer (QEMU "-netdev stream", passt,
+ * gvisor-tap-vsock). See arca-framing(7).
+ *
+ * FrameDecoder turns whatever a read returned into whole frames: half a
+ * header, a frame split over many reads and many frames in one read are all
+ * the same to it. A whole frame that sits inside one read is handed out in
+ * place; only frames split across reads are copied.
+ *
+ * FrameQueue is the encoder: frames are framed into one contiguous buffer
+ * (a device read lands right behind its header), so one write sends a whole
+ * batch. It only ever holds whole frames and only the writer advances it, so
+ * after a partial write the stream resumes inside the same frame and is
+ * never torn.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FRAME_HEADER_BYTES 4U
+#define FRAME_MAX_BYTES_DEFAULT 65535U
+/* Upper bound for a configured maximum: a 64 KiB GSO frame with headroom. */
+#define FRAME_MAX_BYTES_LIMIT (256U * 1024U)
+#define FRAME_QUEUE_BYTES_DEFAULT (256U * 1024U)
+
+/* Called once per decoded frame; a negative return stops decoding and is
+ * returned by frame_decoder_feed(). */
+typedef int (*FrameHandler)(const uint8_t *frame, size_t len, void *userdata);
+
+typedef struct FrameDecoder {
+	uint32_t max_bytes;
+	uint8_t header[FRAME_HEADER_BYTES];
+	size_t header_have;     /* == FRAME_HEADER_BYTES while inside a body */
+	uint32_t body_len;
+	size_t body_have;
+	uint8_t *body;          /* split frames only; allocated on first need */
+	bool broken;            /* a protocol error was seen; stays set */
+} FrameDecoder;
+
+void frame_decoder_init(FrameDecoder *d, uint32_t max_bytes);
+void frame_decoder_done(FrameDecoder *d);
+
+/* Returns 0, -EBADMSG on a length of 0 or above the maximum (the decoder then
+ * refuses all further input), -ENOMEM, or the handler's negative return. */
+int frame_decoder_feed(FrameDecoder *d, const uint8_t *data, size_t size,
+                       FrameHandler handler, void *userdata);
+
+/* True at a frame boundary: nothing of a frame has been seen yet. */
+bool frame_decoder_idle(const FrameDecoder *d);
+
+typedef struct FrameQueue {
+	uint8_t *buf;
+	size_t size;
+	size_t head;            /* first byte not yet written out */
+	size_t tail;            /* end of the queued bytes */
+	uint32_t max_bytes;
+} FrameQueue;
+
+/* capacity is raised to hold at least two frames of max_bytes. */
+int frame_queue_init(FrameQueue *q, size_t capacity, uint32_t max_bytes);
+void frame_queue_done(FrameQueue *q);
+
+/* Room for one frame of up to max_bytes, right behind the space for its
+ * header, or NULL while the queue is too full. Fill it, then commit. */
+uint8_t *frame_queue_reserve(FrameQueue *q);
+void frame_queue_commit(FrameQueue *q, size_t len);
+
+/* Copies a frame in; -ENOBUFS when full, -EMSGSIZE when too long or empty. */
+int frame_queue_push(FrameQueue *q, const void *frame, size_t len);
+
+/* The bytes waiting to be written, and how many were written. */
+const uint8_t *frame_queue_pending(const FrameQueue *q, size_t *ret_len);
+void frame_queue_advance(FrameQueue *q, size_t n);
+
+static inline bool frame_queue_empty(const FrameQueue *q) {
+	return q->head == q->tail;
+}

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "link.h"
+#include "log.h"
+#include "macro.h"
+#include "ratelimit.h"
+
+/* How much one stream read may take; several frames at the usual MTU. */
+#define LINK_READ_BYTES (128U * 1024U)
+/* Stream reads per wake-up, so one busy link cannot starve the others. */
+#define LINK_STREAM_READS 4U
+
+typedef struct Direction {
+	RateLimit limit;
+	sd_event_source *timer;   /* wakes a reader paused by the limit */
+	bool paused;
+	LinkCounters *counters;
+} Direction;
+
+struct Link {
+	sd_event *event;
+	int device_fd;
+	int stream_fd;
+	sd_event_source *device_source;
+	sd_event_source *stream_source;
+
+	FrameQueue queue;         /* device -> stream */
+	FrameDecoder decoder;     /* stream -> device */
+	uint8_t *read_buf;
+
+	Direction to_stream;
+	Direction to_device;
+	LinkStats own_stats;
+	LinkStats *stats;
+
+	LinkEndHandler on_end;
+	void *userdata;
+	bool ended;
+};
+
+const char *link_side_to_string(LinkSide side) {
+	return side == LINK_SIDE_DEVICE ? "device" : "stream";
+}
+
+static void link_update(Link *l) {
+	bool read_device, read_stream, write_stream;
+	uint32_t events;
+
+	if (l->ended)
+		return;
+
+	read_device = !l->to_stream.paused && frame_queue_reserve(&l->queue);
+	read_stream = !l->to_device.paused;
+	write_stream = !frame_queue_empty(&l->queue);
+
+	(void) sd_event_source_set_enabled(l->device_source, read_device ? SD_EVENT_ON : SD_EVENT_OFF);
+
+	events = (read_stream ? EPOLLIN : 0) | (write_stream ? EPOLLOUT : 0);
+	if (events != 0)
+		(void) sd_event_source_set_io_events(l->stream_source, events);
+	(void) sd_event_source_set_enabled(l->stream_source, events ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+/* Stops forwarding and tells the owner; the caller must return right after,
+ * since the owner may have freed the link. */
+static void link_end(Link *l, LinkSide side, int error) {
+	if (l->ended)
+		return;
+	l->ended = true;
+
+	(void) sd_event_source_set_enabled(l->device_source, SD_EVENT_OFF);
+	(void) sd_event_source_set_enabled(l->stream_source, SD_EVENT_OFF);
+	(void) sd_event_source_set_enabled(l->to_stream.timer, SD_EVENT_OFF);
+	(void) sd_event_source_set_enabled(l->to_device.timer, SD_EVENT_OFF);
+
+	if (l->on_end)
+		l->on_end(l, side, error, l->userdata);
+}
+
+static int on_rate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+	Link *l = userdata;
+	Direction *d = s == l->to_stream.timer ? &l->to_stream : &l->to_device;
+
+	d->paused = false;
+	link_update(l);
+	return 0;
+}
+
+/* True if the direction may read now; otherwise pauses it until the rate
+ * limit has credit again. */
+static bool direction_admit(Link *l, Direction *d) {
+	uint64_t now, wait;
+	int r;
+
+	if (!ratelimit_enabled(&d->limit))
+		return true;
+
+	(void) sd_event_now(l->event, CLOCK_MONOTONIC, &now);
+	wait = ratelimit_wait_usec(&d->limit, now);
+	if (wait == 0)
+		return true;
+
+	if (!d->timer)
+		r = sd_event_add_time(l->event, &d->timer, CLOCK_MONOTONIC, now + wait, 0, on_rate_timer, l);
+	else {
+		r = sd_event_source_set_time(d->timer, now + wait);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+	}
+	if (r < 0) {
+		/* Without a timer we cannot pause; forwarding on beats stalling. */
+		log_warning_errno(r, "Failed to arm rate limit timer, not limiting: %m");
+		return true;
+	}
+
+	d->paused = true;
+	return false;
+}
+
+/* Writes what the queue holds. Returns 0 (done or the stream is full), or a
+ * negative errno when the stream failed. */
+static int link_flush(Link *l) {
+	while (!frame_queue_empty(&l->queue)) {
+		const uint8_t *p;
+		size_t len;
+		ssize_t n;
+
+		p = frame_queue_pending(&l->queue, &len);
+		n = send(l->stream_fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(l->stream_fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			l->to_stream.counters->errors++;
+			return -errno;
+		}
+		frame_queue_advance(&l->queue, (size_t) n);
+	}
+	return 0;
+}
+
+static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	Link *l = userdata;
+	LinkCounters *c = l->to_stream.counters;
+	int r;
+
+	for (unsigned i = 0; i < LINK_BATCH_FRAMES; i++) {
+		uint8_t *slot;
+		ssize_t n;
+
+		if (!direction_admit(l, &l->to_stream))
+			break;
+
+		slot = frame_queue_reserve(&l->queue);
+		if (!slot)
+			break;
+
+		n = read(l->device_fd, slot, l->queue.max_bytes);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			if (errno == ENETDOWN) {
+				/* The device is down; it may come back up. */
+				c->errors++;
+				break;
+			}
+			c->errors++;
+			link_end(l, LINK_SIDE_DEVICE, -errno);
+			return 0;
+		}
+		if (n == 0) {
+			link_end(l, LINK_SIDE_DEVICE, 0);
+			return 0;
+		}
+
+		frame_queue_commit(&l->queue, (size_t) n);
+		c->frames++;
+		c->bytes += (uint64_t) n;
+		ratelimit_consume(&l->to_stream.limit, (uint64_t) n);
+	}
+
+	r = link_flush(l);
+	if (r < 0) {
+		link_end(l, LINK_SIDE_STREAM, r);
+		return 0;
+	}
+
+	link_update(l);
+	return 0;
+}
+
+static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
+	Link *l = userdata;
+	LinkCounters *c = l->to_device.counters;
+
+	for (;;) {
+		ssize_t n = write(l->device_fd, frame, len);
+		if (n >= 0)
+			break;
+		switch (errno) {
+		case EINTR:
+			continue;
+		case EAGAIN:
+		case ENOBUFS:
+			c->drops++;
+			return 0;
+		case ENODEV:
+		case ENXIO:
+		case EBADFD:
+		case EPIPE:
+		case ECONNREFUSED:
+		case ECONNRESET:
+			c->errors++;
+			return -errno;
+		default:
+			/* EIO while the TAP is down, EMSGSIZE above the MTU:
+			 * this frame is lost, the link is fine. */
+			c->errors++;
+			return 0;
+		}
+	}
+
+	c->frames++;
+	c->bytes += len;
+	ratelimit_consume(&l->to_device.limit, len);
+	return 0;
+}
+
+static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	Link *l = userdata;
+	LinkCounters *c = l->to_device.counters;
+	int r;
+
+	if (revents & EPOLLOUT) {
+		r = link_flush(l);
+		if (r < 0) {
+			link_end(l, LINK_SIDE_STREAM, r);
+			return 0;
+		}
+	}
+
+	if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !l->to_device.paused)
+		for (unsigned i = 0; i < LINK_STREAM_READS; i++) {
+			ssize_t n;
+
+			if (!direction_admit(l, &l->to_device))
+				break;
+
+			n = read(l->stream_fd, l->read_buf, LINK_READ_BYTES);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					break;
+				c->errors++;
+				link_end(l, LINK_SIDE_STREAM, -errno);
+				return 0;
+			}
+			if (n == 0) {
+				if (!frame_decoder_idle(&l->decoder))
+					c->drops++;   /* the peer left mid-frame */
+				link_end(l, LINK_SIDE_STREAM, 0);
+				return 0;
+			}
+
+			r = frame_decoder_feed(&l->decoder, l->read_buf, (size_t) n, deliver_to_device, l);
+			if (r == -EBADMSG) {
+				c->protocol_errors++;
+				link_end(l, LINK_SIDE_STREAM, r);
+				return 0;
+			}
+			if (r < 0) {
+				link_end(l, LINK_SIDE_DEVICE, r);
+				return 0;
+			}
+			if ((size_t) n < LINK_READ_BYTES)
+				break;
+		}
+
+	link_update(l);
+	return 0;
+}
+
+int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
+             const LinkConfig *config, LinkEndHandler on_end, void *userdata) {
+	static const LinkConfig defaults = {};
+	_cleanup_(link_freep) Link *l = NULL;
+	uint32_t max_bytes;
+	uint64_t now;
+	int r;
+
+	if (!config)
+		config = &defaults;
+	max_bytes = config->max_frame_bytes ?: FRAME_MAX_BYTES_DEFAULT;
+	if (max_bytes > FRAME_MAX_BYTES_LIMIT || device_fd < 0 || stream_fd < 0)
+		return -EINVAL;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+
+	*l = (Link) {
+		.event = sd_event_ref(event),
+		.device_fd = device_fd,
+		.stream_fd = stream_fd,
+		.on_end = on_end,
+		.userdata = userdata,
+	};
+	l->stats = config->stats ?: &l->own_stats;
+	l->to_stream.counters = &l->stats->to_stream;
+	l->to_device.counters = &l->stats->to_device;
+
+	(void) sd_event_now(event, CLOCK_MONOTONIC, &now);
+	ratelimit_init(&l->to_stream.limit, config->rate_to_stream, 0, now);
+	ratelimit_init(&l->to_device.limit, config->rate_to_device, 0, now);
+
+	frame_decoder_init(&l->decoder, max_bytes);
+	r = frame_queue_init(&l->queue, config->queue_bytes ?: FRAME_QUEUE_BYTES_DEFAULT, max_bytes);
+	if (r < 0)
+		return r;
+
+	l->read_buf = malloc(LINK_READ_BYTES);
+	if (!l->read_buf)
+		return -ENOMEM;
+
+	r = sd_event_add_io(event, &l->device_source, device_fd, EPOLLIN, on_device_readable, l);
+	if (r < 0)
+		return r;
+	r = sd_event_add_io(event, &l->stream_source, stream_fd, EPOLLIN, on_stream_event, l);
+	if (r < 0)
+		return r;
+
+	(void) sd_event_source_set_description(l->device_source, "link-device");
+	(void) sd_event_source_set_description(l->stream_source, "link-stream");
+
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+Link *link_free(Link *l) {
+	if (!l)
+		return NULL;
+
+	sd_event_source_disable_unref(l->device_source);
+	sd_event_source_disable_unref(l->stream_source);
+	sd_event_source_disable_unref(l->to_stream.timer);
+	sd_event_source_disable_unref(l->to_device.timer);
+	frame_queue_done(&l->queue);
+	frame_decoder_done(&l->decoder);
+	free(l->read_buf);
+	sd_event_unref(l->event);
+	free(l);
+	return NULL;
+}
+
+const LinkStats *link_get_stats(const Link *l) {
+	return l->stats;
+}

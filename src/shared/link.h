@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * A Link forwards Ethernet frames both ways between a device and a stream,
+ * on sd-event. It is the one forwarding loop of both daemons.
+ *
+ * The device side is any fd where one read returns one frame and one write
+ * sends one frame: a TAP device, an AF_PACKET socket, a SOCK_SEQPACKET or
+ * SOCK_DGRAM socket in tests. The stream side is a byte stream carrying
+ * length32 frames (AF_VSOCK or AF_UNIX, SOCK_STREAM). Both fds must be
+ * non-blocking; the link borrows them and never closes them.
+ *
+ * Device to stream: up to LINK_BATCH_FRAMES frames are read per wake-up,
+ * straight into the FrameQueue behind their headers, and written with one
+ * write. While the queue has no room for another frame, the device is not
+ * read at all: the stream's pace is the device's pace, memory is bounded by
+ * the queue, and frames only ever drop in the kernel's device queue.
+ *
+ * Stream to device: each read is decoded in place and every whole frame is
+ * written to the device. A device that cannot take a frame (EAGAIN,
+ * ENOBUFS) drops it and the drop is counted; the kernel forces that one.
+ *
+ * A rate limit per direction pauses the reading side instead of dropping.
+ * The link ends at most once, when either side closes or fails or the peer
+ * breaks the framing, and tells its owner why through the end handler.
+ */
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+typedef struct Link Link;
+
+typedef enum LinkSide {
+	LINK_SIDE_DEVICE,
+	LINK_SIDE_STREAM,
+} LinkSide;
+
+typedef struct LinkCounters {
+	uint64_t frames;
+	uint64_t bytes;           /* frame bytes, without framing headers */
+	uint64_t errors;          /* read/write failures on the way */
+	uint64_t drops;           /* frames the receiving side refused */
+	uint64_t protocol_errors; /* broken framing from the stream peer */
+} LinkCounters;
+
+/* Owned by the link's owner so that counters continue across links (one
+ * per host connection). */
+typedef struct LinkStats {
+	LinkCounters to_stream;   /* device -> stream */
+	LinkCounters to_device;   /* stream -> device */
+} LinkStats;
+
+typedef struct LinkConfig {
+	uint32_t max_frame_bytes; /* 0: FRAME_MAX_BYTES_DEFAULT */
+	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT */
+	uint64_t rate_to_stream;  /* bytes per second; 0: unlimited */
+	uint64_t rate_to_device;
+	LinkStats *stats;         /* NULL: the link keeps its own */
+} LinkConfig;
+
+/*
+ * Called once, when the link stops forwarding. error is 0 when the side
+ * closed in order (EOF), a negative errno otherwise: -EBADMSG for broken
+ * framing. The handler may free the link.
+ */
+typedef void (*LinkEndHandler)(Link *link, LinkSide side, int error, void *userdata);
+
+#define LINK_BATCH_FRAMES 64U
+
+int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
+             const LinkConfig *config, LinkEndHandler on_end, void *userdata);
+Link *link_free(Link *link);
+DEFINE_POINTER_CLEANUP(Link, link_free);
+
+const LinkStats *link_get_stats(const Link *link);
+const char *link_side_to_string(LinkSide side);

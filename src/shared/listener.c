@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+
+#include "listener.h"
+#include "log.h"
+
+#define LISTENER_BACKLOG 16
+
+struct Listener {
+	int fd;
+	SocketAddress address;
+	bool owns_path;
+	sd_event_source *source;
+	ListenerAcceptHandler handler;
+	void *userdata;
+};
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	Listener *l = userdata;
+	_cleanup_close_ int cfd = -1;
+	Peer peer;
+	int r;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return 0;
+		log_warning_errno(-errno, "Failed to accept connection: %m");
+		return 0;
+	}
+
+	r = stream_get_peer(cfd, &peer);
+	if (r < 0) {
+		log_debug_errno(r, "Failed to identify peer, dropping connection: %m");
+		return 0;
+	}
+
+	r = stream_prepare(cfd);
+	if (r < 0) {
+		log_debug_errno(r, "Failed to prepare connection: %m");
+		return 0;
+	}
+
+	r = l->handler(l, TAKE_FD(cfd), &peer, l->userdata);
+	if (r < 0)
+		log_debug_errno(r, "Connection refused by owner: %m");
+	return 0;
+}
+
+static int listener_attach(Listener *l, sd_event *event) {
+	return sd_event_add_io(event, &l->source, l->fd, EPOLLIN, on_accept, l);
+}
+
+/* Removes an AF_UNIX socket file nobody listens on, so a daemon that died
+ * does not block its successor. */
+static int unlink_stale_socket(const SocketAddress *a) {
+	const char *path = socket_address_path(a);
+	_cleanup_close_ int probe = -1;
+	struct stat st;
+
+	if (!path || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return -EADDRINUSE;
+
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe < 0)
+		return -errno;
+	if (connect(probe, &a->sa, a->size) >= 0 || errno != ECONNREFUSED)
+		return -EADDRINUSE;
+
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+int listener_new(Listener **ret, sd_event *event, const SocketAddress *address,
+                 ListenerAcceptHandler handler, void *userdata) {
+	_cleanup_(listener_freep) Listener *l = NULL;
+	int r;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->fd = -1;
+	l->address = *address;
+	l->handler = handler;
+	l->userdata = userdata;
+
+	l->fd = socket(address->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return -errno;
+
+	if (bind(l->fd, &address->sa, address->size) < 0) {
+		if (errno != EADDRINUSE)
+			return -errno;
+		r = unlink_stale_socket(address);
+		if (r < 0)
+			return r;
+		if (bind(l->fd, &address->sa, address->size) < 0)
+			return -errno;
+	}
+	l->owns_path = socket_address_path(address) != NULL;
+
+	if (listen(l->fd, LISTENER_BACKLOG) < 0)
+		return -errno;
+
+	r = listener_attach(l, event);
+	if (r < 0)
+		return r;
+
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+int listener_new_from_fd(Listener **ret, sd_event *event, int fd,
+                         ListenerAcceptHandler handler, void *userdata) {
+	_cleanup_close_ int owned = fd;
+	_cleanup_(listener_freep) Listener *l = NULL;
+	int type = 0, accepting = 0, flags, r;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	len = sizeof(accepting);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) < 0)
+		return -errno;
+	if (type != SOCK_STREAM || !accepting)
+		return -EINVAL;
+
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->fd = TAKE_FD(owned);
+	l->handler = handler;
+	l->userdata = userdata;
+	l->address.size = sizeof(l->address.un);
+	if (getsockname(l->fd, &l->address.sa, &l->address.size) < 0)
+		return -errno;
+
+	r = listener_attach(l, event);
+	if (r < 0)
+		return r;
+
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+Listener *listener_free(Listener *l) {
+	const char *path;
+
+	if (!l)
+		return NULL;
+
+	sd_event_source_disable_unref(l->source);
+	safe_close(l->fd);
+	path = socket_address_path(&l->address);
+	if (l->owns_path && path)
+		(void) unlink(path);
+	free(l);
+	return NULL;
+}
+
+int listener_get_fd(const Listener *l) {
+	return l->fd;
+}
+
+const SocketAddress *listener_get_address(const Listener *l) {
+	return &l->address;
+}
+
+int listener_set_enabled(Listener *l, bool enabled) {
+	return sd_event_source_set_enabled(l->source, enabled ? SD_EVENT_ON : SD_EVENT_OFF);
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "frame.h"
+
+#define MAX_FRAMES 64
+
+typedef struct Collected {
+	size_t n;
+	size_t len[MAX_FRAMES];
+	uint8_t data[MAX_FRAMES][2048];
+} Collected;
+
+static int collect(const uint8_t *frame, size_t len, void *userdata) {
+	Collected *c = userdata;
+
+	assert_true(c->n < MAX_FRAMES);
+	assert_true(len <= sizeof(c->data[0]));
+	memcpy(c->data[c->n], frame, len);
+	c->len[c->n++] = len;
+	return 0;
+}
+
+/* Encodes frames of lengths 1, 2, ..., n with recognisable bytes. */
+static size_t build_stream(uint8_t *out, size_t n_frames, size_t first_len) {
+	size_t off = 0;
+
+	for (size_t i = 0; i < n_frames; i++) {
+		size_t len = first_len + i * 37;
+		out[off++] = len >> 24;
+		out[off++] = len >> 16;
+		out[off++] = len >> 8;
+		out[off++] = len;
+		for (size_t j = 0; j < len; j++)
+			out[off++] = (uint8_t) (i * 7 + j);
+	}
+	return off;
+}
+
+static void assert_frames(const Collected *c, size_t n_frames, size_t first_len) {
+	assert_int_equal(c->n, n_frames);
+	for (size_t i = 0; i < n_frames; i++) {
+		assert_int_equal(c->len[i], first_len + i * 37);
+		for (size_t j = 0; j < c->len[i]; j++)
+			assert_int_equal(c->data[i][j], (uint8_t) (i * 7 + j));
+	}
+}
+
+static void test_decoder_whole_buffer(void **state) {
+	static uint8_t buf[32 * 1024];
+	size_t size = build_stream(buf, 5, 60);
+	static Collected c;
+	FrameDecoder d;
+
+	memset(&c, 0, sizeof(c));
+	frame_decoder_init(&d, 0);
+	assert_int_equal(frame_decoder_feed(&d, buf, size, collect, &c), 0);
+	assert_true(frame_decoder_idle(&d));
+	assert_frames(&c, 5, 60);
+	frame_decoder_done(&d);
+}
+
+static void test_decoder_frame_split_at_every_byte(void **state) {
+	static uint8_t buf[32 * 1024];
+	size_t size = build_stream(buf, 4, 1);
+
+	/* Two reads, cut at every possible place. */
+	for (size_t cut = 0; cut <= size; cut++) {
+		static Collected c;
+		FrameDecoder d;
+
+		memset(&c, 0, sizeof(c));
+		frame_decoder_init(&d, 0);
+		assert_int_equal(frame_decoder_feed(&d, buf, cut, collect, &c), 0);
+		assert_int_equal(frame_decoder_feed(&d, buf + cut, size - cut, collect, &c), 0);
+		assert_true(frame_decoder_idle(&d));
+		assert_frames(&c, 4, 1);
+		frame_decoder_done(&d);
+	}
+}
+
+static void test_decoder_one_byte_at_a_time(void **state) {
+	static uint8_t buf[32 * 1024];
+	size_t size = build_stream(buf, 6, 14);
+	static Collected c;
+	FrameDecoder d;
+
+	memset(&c, 0, sizeof(c));
+	frame_decoder_init(&d, 0);
+	for (size_t i = 0; i < size; i++) {
+		assert_int_equal(frame_decoder_feed(&d, buf + i, 1, collect, &c), 0);
+		/* Idle exactly at each frame boundary. */
+		if (frame_decoder_idle(&d))
+			assert_true(c.n > 0 || i == size - 1);
+	}
+	assert_frames(&c, 6, 14);
+	frame_decoder_done(&d);
+}
+
+static void test_decoder_every_pair_of_cuts(void **state) {
+	static uint8_t buf[1024];
+	size_t size = build_stream(buf, 3, 3);
+
+	for (size_t a = 0; a <= size; a++)
+		for (size_t b = a; b <= size; b++) {
+			static Collected c;
+			FrameDecoder d;
+
+			memset(&c, 0, sizeof(c));
+			frame_decoder_init(&d, 0);
+			assert_int_equal(frame_decoder_feed(&d, buf, a, collect, &c), 0);
+			assert_int_equal(frame_decoder_feed(&d, buf + a, b - a, collect, &c), 0);
+			assert_int_equal(frame_decoder_feed(&d, buf + b, size - b, collect, &c), 0);
+			assert_frames(&c, 3, 3);
+			frame_decoder_done(&d);
+		}
+}
+
+static void test_decoder_zero_length_is_protocol_error(void **state) {
+	uint8_t buf[] = { 0, 0, 0, 1, 0xaa, 0, 0, 0, 0, 0, 0, 0, 1, 0xbb };
+	static Collected c;
+	FrameDecoder d;
+
+	memset(&c, 0, sizeof(c));
+	frame_decoder_init(&d, 0);
+	assert_int_equal(frame_decoder_feed(&d, buf, sizeof(buf), collect, &c), -EBADMSG);
+	/* The frame before the bad header was delivered, nothing after it. */
+	assert_int_equal(c.n, 1);
+	/* A broken stream stays broken: resynchronising would deliver garbage. */
+	assert_int_equal(frame_decoder_feed(&d, buf, 5, collect, &c), -EBADMSG);
+	assert_int_equal(c.n, 1);
+	frame_decoder_done(&d);
+}
+
+static void test_decoder_length_above_maximum(void **state) {
+	uint8_t at_max[4 + 100] = { 0, 0, 0, 100 };
+	uint8_t over[] = { 0, 0, 0, 101 };
+	static Collected c;
+	FrameDecoder d;
+
+	memset(&c, 0, sizeof(c));
+	frame_decoder_init(&d, 100);
+	assert_int_equal(frame_decoder_feed(&d, at_max, sizeof(at_max), collect, &c), 0);
+	assert_int_equal(c.n, 1);
+	/* Even a split header of a bad length is caught once complete. */
+	assert_int_equal(frame_decoder_feed(&d, over, 2, collect, &c), 0);
+	assert_int_equal(frame_decoder_feed(&d, over + 2, 2, collect, &c), -EBADMSG);
+	frame_decoder_done(&d);
+
+	/* The default maximum is 65535: 0xffff passes, 0x10000 does not. */
+	uint8_t big[] = { 0, 1, 0, 0 };
+	frame_decoder_init(&d, 0);
+	assert_int_equal(frame_decoder_feed(&d, big, 4, collect, &c), -EBADMSG);
+	frame_decoder_done(&d);
+}
+
+static int refuse(const uint8_t *frame, size_t len, void *userdata) {
+	(*(size_t *) userdata)++;
+	return -ENODEV;
+}
+
+static void test_decoder_handler_error_stops(void **state) {
+	static uint8_t buf[1024];
+	size_t size = build_stream(buf, 3, 10), calls = 0;
+	FrameDecoder d;
+
+	frame_decoder_init(&d, 0);
+	assert_int_equal(frame_decoder_feed(&d, buf, size, refuse, &calls), -ENODEV);
+	assert_int_equal(calls, 1);
+	frame_decoder_done(&d);
+}
+
+/* Drains a queue through a writer that takes `step` bytes at a time and
+ * checks the bytes form exactly the frames pushed, in order. */
+static void drain_in_steps(FrameQueue *q, uint8_t *out, size_t *out_len, size_t step) {
+	while (!frame_queue_empty(q)) {
+		size_t len;
+		const uint8_t *p = frame_queue_pending(q, &len);
+		size_t n = len < step ? len : step;
+
+		memcpy(out + *out_len, p, n);
+		*out_len += n;
+		frame_queue_advance(q, n);
+	}
+}
+
+static void test_queue_partial_writes_never_tear(void **state) {
+	static uint8_t frame[2048], out[1 << 20];
+
+	for (size_t step = 1; step <= 4099; step = step * 3 + 1) {
+		static Collected c;
+		FrameQueue q;
+		FrameDecoder d;
+		size_t out_len = 0, pushed = 0;
+
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(frame_queue_init(&q, 8192, 2048), 0);
+
+		/* Interleave pushes with partial writes, as a link does. */
+		for (size_t i = 0; i < 40; i++) {
+			size_t len = 60 + i * 37;
+			for (size_t j = 0; j < len; j++)
+				frame[j] = (uint8_t) (i * 7 + j);
+			if (frame_queue_push(&q, frame, len) == -ENOBUFS) {
+				drain_in_steps(&q, out, &out_len, step);
+				assert_int_equal(frame_queue_push(&q, frame, len), 0);
+			}
+			pushed++;
+
+			/* One partial write: leaves the queue mid-frame. */
+			size_t plen;
+			const uint8_t *p = frame_queue_pending(&q, &plen);
+			size_t n = plen < step ? plen : step;
+			memcpy(out + out_len, p, n);
+			out_len += n;
+			frame_queue_advance(&q, n);
+		}
+		drain_in_steps(&q, out, &out_len, step);
+
+		frame_decoder_init(&d, 2048);
+		assert_int_equal(frame_decoder_feed(&d, out, out_len, collect, &c), 0);
+		assert_true(frame_decoder_idle(&d));
+		assert_int_equal(c.n, pushed);
+		assert_frames(&c, 40, 60);
+		frame_decoder_done(&d);
+		frame_queue_done(&q);
+	}
+}
+
+static void test_queue_reserve_until_full(void **state) {
+	FrameQueue q;
+	uint8_t *slot;
+	size_t n = 0, len;
+
+	assert_int_equal(frame_queue_init(&q, 0, 1000), 0);
+	/* Capacity is raised to two frames of the maximum. */
+	while ((slot = frame_queue_reserve(&q))) {
+		memset(slot, 0x5a, 10);
+		frame_queue_commit(&q, 10);
+		n++;
+	}
+	assert_true(n >= 2);
+	assert_int_equal(frame_queue_push(&q, "x", 1), -ENOBUFS);
+	frame_queue_pending(&q, &len);
+	assert_int_equal(len, n * 14);
+
+	/* Writing out part of it makes room again (the rest slides down). */
+	frame_queue_advance(&q, 14 * 10);
+	assert_non_null(frame_queue_reserve(&q));
+	assert_int_equal(frame_queue_push(&q, "", 0), -EMSGSIZE);
+	frame_queue_done(&q);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decoder_whole_buffer),
+		cmocka_unit_test(test_decoder_frame_split_at_every_byte),
+		cmocka_unit_test(test_decoder_one_byte_at_a_time),
+		cmocka_unit_test(test_decoder_every_pair_of_cuts),
+		cmocka_unit_test(test_decoder_zero_length_is_protocol_error),
+		cmocka_unit_test(test_decoder_length_above_maximum),
+		cmocka_unit_test(test_decoder_handler_error_stops),
+		cmocka_unit_test(test_queue_partial_writes_never_tear),
+		cmocka_unit_test(test_queue_reserve_until_full),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

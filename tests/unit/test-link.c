@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "frame.h"
+#include "link.h"
+
+/* ARCA_TEST_LINK_FRAMES lowers the count for slow runs (valgrind). */
+#define DEFAULT_FRAMES 1000000UL
+
+static unsigned long n_frames(void) {
+	const char *s = getenv("ARCA_TEST_LINK_FRAMES");
+	return s ? strtoul(s, NULL, 10) : DEFAULT_FRAMES;
+}
+
+/* Frame i: 60..1459 bytes, its index in the first 8 bytes, then a pattern
+ * derived from it, so loss, reordering and corruption all show. */
+static size_t make_frame(uint8_t *buf, uint64_t i) {
+	size_t len = 60 + (size_t) (i * 7919 % 1400);
+
+	memcpy(buf, &i, sizeof(i));
+	for (size_t j = sizeof(i); j < len; j++)
+		buf[j] = (uint8_t) (i + j);
+	return len;
+}
+
+static void check_frame(const uint8_t *buf, size_t len, uint64_t expected) {
+	uint64_t i;
+
+	assert_true(len >= sizeof(i));
+	memcpy(&i, buf, sizeof(i));
+	assert_int_equal(i, expected);
+	assert_int_equal(len, 60 + (size_t) (i * 7919 % 1400));
+	for (size_t j = sizeof(i); j < len; j++)
+		if (buf[j] != (uint8_t) (i + j))
+			fail_msg("frame %llu corrupt at byte %zu", (unsigned long long) i, j);
+}
+
+typedef struct Fixture {
+	sd_event *event;
+	int dev[2];      /* [0] the link's device side, [1] the test's */
+	int st[2];       /* [0] the link's stream side, [1] the test's */
+	LinkStats stats;
+	Link *link;
+	int end_calls;
+	LinkSide end_side;
+	int end_error;
+} Fixture;
+
+static void on_end(Link *link, LinkSide side, int error, void *userdata) {
+	Fixture *f = userdata;
+
+	f->end_calls++;
+	f->end_side = side;
+	f->end_error = error;
+	sd_event_exit(f->event, 0);
+}
+
+static int setup(void **state) {
+	Fixture *f = calloc(1, sizeof(*f));
+
+	assert_int_equal(sd_event_new(&f->event), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->dev), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->st), 0);
+	fcntl(f->dev[0], F_SETFL, O_NONBLOCK);
+	fcntl(f->st[0], F_SETFL, O_NONBLOCK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state) {
+	Fixture *f = *state;
+
+	link_free(f->link);
+	for (int i = 0; i < 2; i++) {
+		if (f->dev[i] >= 0)
+			close(f->dev[i]);
+		if (f->st[i] >= 0)
+			close(f->st[i]);
+	}
+	sd_event_unref(f->event);
+	free(f);
+	return 0;
+}
+
+static void start_link(Fixture *f, const LinkConfig *extra) {
+	LinkConfig c = extra ? *extra : (LinkConfig) {};
+
+	c.stats = &f->stats;
+	assert_int_equal(link_new(&f->link, f->event, f->dev[0], f->st[0], &c, on_end, f), 0);
+}
+
+static void *write_device_frames(void *userdata) {
+	Fixture *f = userdata;
+	unsigned long n = n_frames();
+	uint8_t buf[2048];
+
+	for (uint64_t i = 0; i < n; i++) {
+		size_t len = make_frame(buf, i);
+		/* Blocking: when the link stops reading, this waits. */
+		assert_int_equal(write(f->dev[1], buf, len), (ssize_t) len);
+	}
+	return NULL;
+}
+
+typedef struct SlowReader {
+	Fixture *f;
+	uint64_t next;
+	uint64_t bytes;
+} SlowReader;
+
+static int check_decoded(const uint8_t *frame, size_t len, void *userdata) {
+	SlowReader *r = userdata;
+
+	check_frame(frame, len, r->next++);
+	r->bytes += len;
+	return 0;
+}
+
+static void *read_stream_slowly(void *userdata) {
+	SlowReader *r = userdata;
+	unsigned long n = n_frames();
+	static uint8_t buf[8192];
+	FrameDecoder d;
+	unsigned reads = 0;
+
+	frame_decoder_init(&d, 0);
+	while (r->next < n) {
+		/* Odd read sizes cut headers and frames everywhere, and a nap
+		 * now and then lets the link's queue fill up. */
+		size_t want = 1 + (reads * 2654435761u) % sizeof(buf);
+		ssize_t got = read(r->f->st[1], buf, want);
+
+		assert_true(got > 0);
+		assert_int_equal(frame_decoder_feed(&d, buf, (size_t) got, check_decoded, r), 0);
+		if (++reads % 2048 == 0)
+			usleep(2000);
+	}
+	frame_decoder_done(&d);
+	/* Done: hang up, which ends the link from the stream side. */
+	close(r->f->st[1]);
+	r->f->st[1] = -1;
+	return NULL;
+}
+
+static void test_million_frames_device_to_stream_with_slow_reader(void **state) {
+	Fixture *f = *state;
+	SlowReader reader = { .f = f };
+	pthread_t writer_t, reader_t;
+	unsigned long n = n_frames();
+	uint64_t bytes = 0;
+	uint8_t buf[2048];
+
+	start_link(f, NULL);
+	assert_int_equal(pthread_create(&writer_t, NULL, write_device_frames, f), 0);
+	assert_int_equal(pthread_create(&reader_t, NULL, read_stream_slowly, &reader), 0);
+
+	assert_int_equal(sd_event_loop(f->event), 0);
+	pthread_join(writer_t, NULL);
+	pthread_join(reader_t, NULL);
+
+	for (uint64_t i = 0; i < n; i++)
+		bytes += make_frame(buf, i);
+
+	/* Everything arrived once, in order, and the counters say so. */
+	assert_int_equal(reader.next, n);
+	assert_int_equal(reader.bytes, bytes);
+	assert_int_equal(f->stats.to_stream.frames, n);
+	assert_int_equal(f->stats.to_stream.bytes, bytes);
+	assert_int_equal(f->stats.to_stream.drops, 0);
+	assert_int_equal(f->stats.to_stream.errors, 0);
+	assert_int_equal(f->stats.to_device.frames, 0);
+
+	/* The reader hung up: the link ended once, from the stream side. */
+	assert_int_equal(f->end_calls, 1);
+	assert_int_equal(f->end_side, LINK_SIDE_STREAM);
+	assert_int_equal(f->end_error, 0);
+}
+
+static void *write_stream_frames(void *userdata) {
+	Fixture *f = userdata;
+	unsigned long n = n_frames() / 10;
+	FrameQueue q;
+
+	assert_int_equal(frame_queue_init(&q, 64 * 1024, 2048), 0);
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *slot;
+
+		while (!(slot = frame_queue_reserve(&q))) {
+			/* Flush in odd-sized pieces: the link sees torn reads. */
+			size_t len, step = 1 + (i * 31) % 3000;
+			const uint8_t *p = frame_queue_pending(&q, &len);
+			ssize_t w = write(f->st[1], p, len < step ? len : step);
+			assert_true(w > 0);
+			frame_queue_advance(&q, (size_t) w);
+		}
+		frame_queue_commit(&q, make_frame(slot, i));
+	}
+	while (!frame_queue_empty(&q)) {
+		size_t len;
+		const uint8_t *p = frame_queue_pending(&q, &len);
+		ssize_t w = write(f->st[1], p, len);
+		assert_true(w > 0);
+		frame_queue_advance(&q, (size_t) w);
+	}
+	frame_queue_done(&q);
+	shutdown(f->st[1], SHUT_WR);
+	return NULL;
+}
+
+typedef struct DeviceReader {
+	Fixture *f;
+	uint64_t received;
+	uint64_t last;
+} DeviceReader;
+
+static void *read_device_slowly(void *userdata) {
+	DeviceReader *r = userdata;
+	uint8_t buf[2048];
+	ssize_t got;
+
+	/* Until the link shuts the device side down (EOF on SEQPACKET). */
+	while ((got = read(r->f->dev[1], buf, sizeof(buf))) > 0) {
+		uint64_t i;
+
+		memcpy(&i, buf, sizeof(i));
+		/* Drops leave gaps, but order is kept and content intact. */
+		assert_true(r->received == 0 || i > r->last);
+		check_frame(buf, (size_t) got, i);
+		r->last = i;
+		if (++r->received % 1024 == 0)
+			usleep(1000);
+	}
+	return NULL;
+}
+
+static void test_stream_to_device_counts_kernel_drops(void **state) {
+	Fixture *f = *state;
+	DeviceReader reader = { .f = f };
+	pthread_t writer_t, reader_t;
+	unsigned long n = n_frames() / 10;
+
+	start_link(f, NULL);
+	assert_int_equal(pthread_create(&writer_t, NULL, write_stream_frames, f), 0);
+	assert_int_equal(pthread_create(&reader_t, NULL, read_device_slowly, &reader), 0);
+
+	assert_int_equal(sd_event_loop(f->event), 0);
+	pthread_join(writer_t, NULL);
+	/* The link is over; closing our device end lets the reader finish. */
+	shutdown(f->dev[0], SHUT_RDWR);
+	pthread_join(reader_t, NULL);
+
+	assert_int_equal(f->end_calls, 1);
+	assert_int_equal(f->end_side, LINK_SIDE_STREAM);
+	assert_int_equal(f->end_error, 0);
+	/* Every frame was either delivered or counted as dropped. */
+	assert_int_equal(f->stats.to_device.frames, reader.received);
+	assert_int_equal(f->stats.to_device.frames + f->stats.to_device.drops, n);
+	assert_int_equal(f->stats.to_device.protocol_errors, 0);
+	assert_true(reader.received > 0);
+}
+
+static void test_zero_length_header_ends_link(void **state) {
+	Fixture *f = *state;
+	uint8_t good[4 + 60] = { 0, 0, 0, 60 }, bad[4] = { 0, 0, 0, 0 }, buf[128];
+
+	start_link(f, NULL);
+	assert_int_equal(write(f->st[1], good, sizeof(good)), sizeof(good));
+	assert_int_equal(write(f->st[1], bad, sizeof(bad)), sizeof(bad));
+	assert_int_equal(sd_event_loop(f->event), 0);
+
+	assert_int_equal(f->end_calls, 1);
+	assert_int_equal(f->end_side, LINK_SIDE_STREAM);
+	assert_int_equal(f->end_error, -EBADMSG);
+	assert_int_equal(f->stats.to_device.protocol_errors, 1);
+	/* The frame before the bad header got through. */
+	assert_int_equal(f->stats.to_device.frames, 1);
+	assert_int_equal(read(f->dev[1], buf, sizeof(buf)), 60);
+}
+
+static void test_oversized_length_ends_link(void **state) {
+	Fixture *f = *state;
+	LinkConfig c = { .max_frame_bytes = 1514 };
+	uint8_t bad[4] = { 0, 0, 0x05, 0xeb };   /* 1515 */
+
+	start_link(f, &c);
+	assert_int_equal(write(f->st[1], bad, sizeof(bad)), sizeof(bad));
+	assert_int_equal(sd_event_loop(f->event), 0);
+	assert_int_equal(f->end_error, -EBADMSG);
+	assert_int_equal(f->stats.to_device.protocol_errors, 1);
+	assert_int_equal(f->stats.to_device.frames, 0);
+}
+
+static void test_device_closed_ends_link(void **state) {
+	Fixture *f = *state;
+
+	start_link(f, NULL);
+	close(f->dev[1]);
+	f->dev[1] = -1;
+	assert_int_equal(sd_event_loop(f->event), 0);
+	assert_int_equal(f->end_calls, 1);
+	assert_int_equal(f->end_side, LINK_SIDE_DEVICE);
+	assert_int_equal(f->end_error, 0);
+}
+
+static void test_stream_reset_while_writing_ends_link(void **state) {
+	Fixture *f = *state;
+	uint8_t buf[1000] = {};
+
+	start_link(f, NULL);
+	close(f->st[1]);
+	f->st[1] = -1;
+	assert_int_equal(write(f->dev[1], buf, sizeof(buf)), sizeof(buf));
+	assert_int_equal(sd_event_loop(f->event), 0);
+	assert_int_equal(f->end_calls, 1);
+	assert_int_equal(f->end_side, LINK_SIDE_STREAM);
+	/* Either the read saw EOF first, or the write failed. */
+	assert_true(f->end_error == 0 || f->end_error == -EPIPE || f->end_error == -ECONNRESET);
+}
+
+static void test_counters_continue_across_links(void **state) {
+	Fixture *f = *state;
+	uint8_t frame[4 + 100] = { 0, 0, 0, 100 };
+
+	for (int round = 1; round <= 3; round++) {
+		start_link(f, NULL);
+		assert_int_equal(write(f->st[1], frame, sizeof(frame)), sizeof(frame));
+		shutdown(f->st[1], SHUT_WR);
+		assert_int_equal(sd_event_loop(f->event), 0);
+		f->link = link_free(f->link);
+
+		assert_int_equal(f->stats.to_device.frames, round);
+		assert_int_equal(f->stats.to_device.bytes, 100 * round);
+
+		/* A new connection, and a new loop (an exited one is done). */
+		sd_event_unref(f->event);
+		assert_int_equal(sd_event_new(&f->event), 0);
+		close(f->st[0]);
+		close(f->st[1]);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, f->st), 0);
+		uint8_t buf[200];
+		assert_int_equal(read(f->dev[1], buf, sizeof(buf)), 100);
+	}
+	assert_int_equal(f->end_calls, 3);
+}
+
+static void *drain_stream(void *userdata) {
+	Fixture *f = userdata;
+	uint8_t buf[65536];
+
+	while (read(f->st[1], buf, sizeof(buf)) > 0)
+		;
+	return NULL;
+}
+
+static int stop_loop(sd_event_source *s, uint64_t usec, void *userdata) {
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static void test_rate_limit_holds_device_to_stream(void **state) {
+	Fixture *f = *state;
+	LinkConfig c = { .rate_to_stream = 1000000 };   /* 1 MB/s, burst 100 kB */
+	pthread_t t;
+	uint8_t buf[1000] = {};
+	struct timespec a, b;
+	sd_event_source *timer = NULL;
+	uint64_t now;
+
+	start_link(f, &c);
+	assert_int_equal(pthread_create(&t, NULL, drain_stream, f), 0);
+	/* 400 frames of 1000 bytes wait in the device's queue. */
+	int big = 1 << 20;
+	setsockopt(f->dev[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	setsockopt(f->dev[0], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	fcntl(f->dev[1], F_SETFL, O_NONBLOCK);
+	int queued = 0;
+	while (queued < 400 && write(f->dev[1], buf, sizeof(buf)) == sizeof(buf))
+		queued++;
+	assert_true(queued >= 200);
+
+	/* Run the loop for 150 ms: 100 kB of burst + 150 kB of rate. */
+	sd_event_now(f->event, CLOCK_MONOTONIC, &now);
+	assert_int_equal(sd_event_add_time(f->event, &timer, CLOCK_MONOTONIC, now + 150000, 0, stop_loop, NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(sd_event_loop(f->event), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	sd_event_source_unref(timer);
+
+	double elapsed = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	/* A lower bound only, which no slow machine can break: the limiter
+	 * may lend one frame beyond the credit. */
+	double allowed = 100000 + 1000000 * elapsed + 1000;
+	assert_true(f->stats.to_stream.bytes <= allowed);
+	assert_true(f->stats.to_stream.bytes >= 100000);
+	assert_int_equal(f->end_calls, 0);
+
+	shutdown(f->st[0], SHUT_RDWR);
+	pthread_join(t, NULL);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_million_frames_device_to_stream_with_slow_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_to_device_counts_kernel_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_length_header_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_length_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_closed_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_reset_while_writing_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters_continue_across_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_holds_device_to_stream, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
