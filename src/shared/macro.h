@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -51,6 +52,10 @@ static inline void closep(int *fd) {
 		if (*p)                                       \
 			func(*p);                             \
 	}
+
+static inline bool isempty_str(const char *s) {
+	return !s || *s == '\0';
+}
 
 #define USEC_PER_SEC 1000000ULL
 #define NSEC_PER_USEC 1000ULL

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <netlink/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "log.h"
+#include "manager.h"
+#include "netdev.h"
+
+int manager_new(Manager **ret, sd_event *event, const char *resolv_conf) {
+	_cleanup_(manager_freep) Manager *m = NULL;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->event = sd_event_ref(event);
+	m->resolv_conf = resolv_conf ?: RESOLV_CONF_DEFAULT;
+	(void) sd_event_now(event, CLOCK_MONOTONIC, &m->start_usec);
+
+	r = netdev_open(&m->nl);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open rtnetlink: %m");
+
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+Manager *manager_free(Manager *m) {
+	if (!m)
+		return NULL;
+
+	while (m->networks) {
+		Network *n = m->networks;
+		log_info("%s: detaching on shutdown.", n->config.device);
+		m->networks = n->next;
+		network_free(n);
+	}
+	bus_server_free(m->bus);
+	if (m->nl)
+		nl_socket_free(m->nl);
+	sd_event_unref(m->event);
+	free(m);
+	return NULL;
+}
+
+int manager_start_bus(Manager *m, const char *p2p_path) {
+	return bus_server_new(&m->bus, m->event, FORWARDER_BUS_NAME, p2p_path,
+	                      forwarder_bus_setup, m);
+}
+
+Network *manager_find_network(Manager *m, const char *device) {
+	for (Network *n = m->networks; n; n = n->next)
+		if (strcmp(n->config.device, device) == 0)
+			return n;
+	return NULL;
+}
+
+static Network *manager_find_port(Manager *m, uint32_t port) {
+	for (Network *n = m->networks; n; n = n->next)
+		if (n->config.vsock_port == port)
+			return n;
+	return NULL;
+}
+
+/* The lowest metric no attached network uses. */
+static uint32_t manager_pick_metric(Manager *m) {
+	for (uint32_t metric = ROUTE_METRIC_BASE;; metric++) {
+		bool used = false;
+
+		for (Network *n = m->networks; n; n = n->next)
+			if (n->config.default_route && n->metric == metric)
+				used = true;
+		if (!used)
+			return metric;
+	}
+}
+
+void manager_notify_status(Manager *m) {
+	(void) sd_notifyf(false, "STATUS=%u network%s attached.", m->n_networks,
+	                  m->n_networks == 1 ? "" : "s");
+}
+
+int manager_attach(Manager *m, NetworkConfig *config, Network **ret, sd_bus_error *error) {
+	Network *n, *other;
+	int r;
+
+	if (manager_find_network(m, config->device))
+		return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
+		                         "A network is attached as '%s' already; detach it first "
+		                         "or pick another device name.", config->device);
+	other = manager_find_port(m, config->vsock_port);
+	if (other)
+		return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
+		                         "Vsock port %u is used by network '%s'; pick another port.",
+		                         config->vsock_port, other->config.device);
+
+	r = network_new(&n, m, config, manager_pick_metric(m), error);
+	if (r < 0)
+		return r;
+
+	/* Append: listings keep attach order. */
+	Network **tail = &m->networks;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = n;
+	m->n_networks++;
+
+	if (n->config.dns)
+		(void) manager_write_resolv_conf(m);
+	if (m->bus)
+		bus_server_emit_object_added(m->bus, n->path);
+	manager_notify_status(m);
+	*ret = n;
+	return 0;
+}
+
+void manager_detach(Manager *m, Network *n) {
+	bool had_dns = n->config.dns != NULL;
+
+	for (Network **i = &m->networks; *i; i = &(*i)->next)
+		if (*i == n) {
+			*i = n->next;
+			break;
+		}
+	m->n_networks--;
+
+	if (m->bus)
+		bus_server_emit_object_removed(m->bus, n->path);
+	log_info("%s: detached.", n->config.device);
+	network_free(n);
+
+	if (had_dns)
+		(void) manager_write_resolv_conf(m);
+	manager_notify_status(m);
+}
+
+void manager_network_changed(Manager *m, Network *n) {
+	if (m->bus)
+		bus_server_emit_properties_changed(m->bus, n->path, FORWARDER_NETWORK_INTERFACE,
+		                                   "State", "Peer", "PeerCID", "Connections");
+}
+
+int manager_write_resolv_conf(Manager *m) {
+	_cleanup_free_ char *tmp = NULL;
+	bool any = false;
+	FILE *f;
+	int r;
+
+	for (Network *n = m->networks; n; n = n->next)
+		if (n->config.dns)
+			any = true;
+	/* Without DNS servers from us, the file is not ours to touch. */
+	if (!any)
+		return 0;
+
+	if (asprintf(&tmp, "%s.arca-tmp", m->resolv_conf) < 0)
+		return -ENOMEM;
+	f = fopen(tmp, "we");
+	if (!f)
+		return log_warning_errno(-errno, "Failed to write %s: %m", tmp);
+
+	fprintf(f, "# Written by arca-forwarderd from the DNS servers of the attached networks.\n");
+	for (Network *n = m->networks; n; n = n->next)
+		for (char **s = n->config.dns; s && *s; s++)
+			fprintf(f, "nameserver %s\n", *s);
+
+	r = fflush(f) == 0 && !ferror(f) ? 0 : -errno;
+	fclose(f);
+	if (r == 0 && rename(tmp, m->resolv_conf) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void) unlink(tmp);
+		return log_warning_errno(r, "Failed to write %s: %m", m->resolv_conf);
+	}
+	log_info("Wrote DNS servers to %s.", m->resolv_conf);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * One attached network: a TAP device, a listener for the host, and while
+ * a host is connected, a Link between the two. The TAP device lives while
+ * the network is attached, across host connections; its carrier is on only
+ * while a host is connected. Counters continue across connections.
+ */
+
+#include <stdint.h>
+
+#include "link.h"
+#include "listener.h"
+#include "network-config.h"
+
+typedef struct Manager Manager;
+typedef struct Network Network;
+
+typedef enum NetworkState {
+	NETWORK_LISTENING,
+	NETWORK_CONNECTED,
+	NETWORK_FAILED,         /* the device went away under us */
+} NetworkState;
+
+struct Network {
+	Manager *manager;
+	Network *next;
+	NetworkConfig config;
+	char *path;             /* D-Bus object path */
+	char *listen_string;
+	uint32_t metric;
+
+	int tap_fd;
+	int ifindex;
+	Listener *listener;
+
+	NetworkState state;
+	int conn_fd;
+	Peer peer;
+	Link *link;
+
+	LinkStats stats;
+	uint64_t connections;
+	uint64_t refused;
+};
+
+/* Makes the device, configures it and starts listening; takes the config.
+ * On failure nothing is left behind and error says why. */
+int network_new(Network **ret, Manager *m, NetworkConfig *config, uint32_t metric,
+                sd_bus_error *error);
+
+/* Stops forwarding and listening and deletes the device. */
+Network *network_free(Network *n);
+DEFINE_POINTER_CLEANUP(Network, network_free);
+
+const char *network_state_to_string(NetworkState s);
+void network_format_peer(const Network *n, char *buf, size_t size);

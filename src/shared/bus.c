@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "bus.h"
+#include "listener.h"
+#include "log.h"
+
+#define BUS_OPTIONS_MAX 32
+
+typedef struct BusPeer BusPeer;
+struct BusPeer {
+	BusServer *server;
+	sd_bus *bus;
+	BusPeer *next;
+};
+
+struct BusServer {
+	sd_event *event;
+	sd_bus *bus;            /* system bus mode */
+	Listener *listener;     /* peer-to-peer mode */
+	BusPeer *peers;
+	BusSetup setup;
+	void *userdata;
+};
+
+static BusPeer *bus_peer_free(BusPeer *p) {
+	if (!p)
+		return NULL;
+	sd_bus_flush_close_unref(p->bus);
+	free(p);
+	return NULL;
+}
+
+static void bus_server_forget_peer(BusServer *s, BusPeer *p) {
+	for (BusPeer **i = &s->peers; *i; i = &(*i)->next)
+		if (*i == p) {
+			*i = p->next;
+			break;
+		}
+	bus_peer_free(p);
+}
+
+static int on_peer_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+	BusPeer *p = userdata;
+
+	log_debug("D-Bus peer disconnected.");
+	bus_server_forget_peer(p->server, p);
+	return 0;
+}
+
+DEFINE_POINTER_CLEANUP(BusPeer, bus_peer_free);
+
+/*
+ * Bus clients (busctl, sd_bus_open_system() with an address) greet with
+ * org.freedesktop.DBus.Hello and may add matches. A peer-to-peer server has
+ * no bus daemon to answer them, so it answers the few calls clients make
+ * by itself: each peer gets a unique name, matches cost nothing since every
+ * signal goes to every peer anyway.
+ */
+static int method_hello(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+	static unsigned counter;
+	char name[32];
+
+	snprintf(name, sizeof(name), ":1.%u", ++counter);
+	return sd_bus_reply_method_return(m, "s", name);
+}
+
+static int method_ignore_match(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static const sd_bus_vtable driver_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("Hello", NULL, "s", method_hello, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("AddMatch", "s", NULL, method_ignore_match, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("RemoveMatch", "s", NULL, method_ignore_match, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END
+};
+
+static int on_peer_connect(Listener *l, int fd, const Peer *peer, void *userdata) {
+	BusServer *s = userdata;
+	_cleanup_close_ int owned = fd;
+	_cleanup_(bus_peer_freep) BusPeer *p = NULL;
+	sd_id128_t id;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->server = s;
+
+	r = sd_bus_new(&p->bus);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_fd(p->bus, owned, owned);
+	if (r < 0)
+		return r;
+	TAKE_FD(owned);
+	(void) sd_id128_randomize(&id);
+	r = sd_bus_set_server(p->bus, 1, id);
+	if (r < 0)
+		return r;
+	(void) sd_bus_negotiate_fds(p->bus, 1);
+
+	r = sd_bus_add_object_vtable(p->bus, NULL, "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	                             driver_vtable, NULL);
+	if (r < 0)
+		return r;
+	r = s->setup(p->bus, s->userdata);
+	if (r < 0)
+		return log_warning_errno(r, "Failed to register objects on D-Bus peer: %m");
+	r = sd_bus_match_signal(p->bus, NULL, "org.freedesktop.DBus.Local",
+	                        "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+	                        "Disconnected", on_peer_disconnected, p);
+	if (r < 0)
+		return r;
+	r = sd_bus_attach_event(p->bus, s->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
+		return r;
+	r = sd_bus_start(p->bus);
+	if (r < 0)
+		return log_warning_errno(r, "Failed to start D-Bus peer connection: %m");
+
+	log_debug("D-Bus peer connected (pid %d, uid %u).", (int) peer->pid, (unsigned) peer->uid);
+	p->next = s->peers;
+	s->peers = TAKE_PTR(p);
+	return 0;
+}
+
+int bus_server_new(BusServer **ret, sd_event *event, const char *name,
+                   const char *p2p_path, BusSetup setup, void *userdata) {
+	_cleanup_(bus_server_freep) BusServer *s = NULL;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->event = sd_event_ref(event);
+	s->setup = setup;
+	s->userdata = userdata;
+
+	if (p2p_path) {
+		SocketAddress a;
+
+		r = socket_address_parse(&a, p2p_path);
+		if (r < 0 || a.sa.sa_family != AF_UNIX)
+			return log_error_errno(-EINVAL, "Invalid --bus= path '%s': must be an absolute path.", p2p_path);
+		r = listener_new(&s->listener, event, &a, on_peer_connect, s);
+		if (r < 0)
+			return log_error_errno(r, "Failed to listen on %s: %m", p2p_path);
+		log_info("Serving D-Bus peer-to-peer on %s.", p2p_path);
+	} else {
+		r = sd_bus_open_system(&s->bus);
+		if (r < 0)
+			return log_error_errno(r, "Failed to connect to the system bus: %m");
+		r = setup(s->bus, userdata);
+		if (r < 0)
+			return r;
+		r = sd_bus_attach_event(s->bus, event, SD_EVENT_PRIORITY_NORMAL);
+		if (r < 0)
+			return log_error_errno(r, "Failed to attach bus to event loop: %m");
+		/* Own the name last, once the objects are there to serve. */
+		r = sd_bus_request_name(s->bus, name, 0);
+		if (r < 0)
+			return log_error_errno(r, "Failed to own bus name %s: %m", name);
+		log_info("Serving D-Bus as %s on the system bus.", name);
+	}
+
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+BusServer *bus_server_free(BusServer *s) {
+	if (!s)
+		return NULL;
+	while (s->peers)
+		bus_server_forget_peer(s, s->peers);
+	listener_free(s->listener);
+	sd_bus_flush_close_unref(s->bus);
+	sd_event_unref(s->event);
+	free(s);
+	return NULL;
+}
+
+void bus_server_emit_properties_changed_strv(BusServer *s, const char *path,
+                                             const char *interface, char **names) {
+	if (s->bus)
+		(void) sd_bus_emit_properties_changed_strv(s->bus, path, interface, names);
+	for (BusPeer *p = s->peers; p; p = p->next)
+		(void) sd_bus_emit_properties_changed_strv(p->bus, path, interface, names);
+}
+
+void bus_server_emit_object_added(BusServer *s, const char *path) {
+	if (s->bus)
+		(void) sd_bus_emit_object_added(s->bus, path);
+	for (BusPeer *p = s->peers; p; p = p->next)
+		(void) sd_bus_emit_object_added(p->bus, path);
+}
+
+void bus_server_emit_object_removed(BusServer *s, const char *path) {
+	if (s->bus)
+		(void) sd_bus_emit_object_removed(s->bus, path);
+	for (BusPeer *p = s->peers; p; p = p->next)
+		(void) sd_bus_emit_object_removed(p->bus, path);
+}
+
+int bus_verify_root(sd_bus_message *m, const char *action, sd_bus_error *error) {
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+	uid_t euid;
+	int r;
+
+	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+	if (r >= 0)
+		r = sd_bus_creds_get_euid(creds, &euid);
+	if (r < 0)
+		return sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
+		                         "Cannot tell who is calling, so refusing to %s.", action);
+	if (euid != 0)
+		return sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
+		                         "Only root may %s; run the command as root.", action);
+	return 0;
+}
+
+int bus_read_options(sd_bus_message *m, const BusOption *table, void *options,
+                     sd_bus_error *error) {
+	bool seen[BUS_OPTIONS_MAX] = {};
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const BusOption *o;
+		const char *name;
+		size_t i;
+
+		r = sd_bus_message_read(m, "s", &name);
+		if (r < 0)
+			return r;
+
+		for (o = table, i = 0; o->name; o++, i++)
+			if (strcmp(o->name, name) == 0)
+				break;
+		if (!o->name) {
+			char known[512] = "";
+			for (const BusOption *k = table; k->name; k++) {
+				if (k != table)
+					strncat(known, ", ", sizeof(known) - strlen(known) - 1);
+				strncat(known, k->name, sizeof(known) - strlen(known) - 1);
+			}
+			return sd_bus_error_setf(error, BUS_ERROR_UNKNOWN_OPTION,
+			                         "Unknown option '%s'. Known options: %s.", name, known);
+		}
+		if (i >= BUS_OPTIONS_MAX || seen[i])
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "Option '%s' is given more than once.", name);
+		seen[i] = true;
+
+		r = sd_bus_message_enter_container(m, 'v', o->signature);
+		if (r == -ENXIO) {
+			const char *contents = NULL;
+			(void) sd_bus_message_peek_type(m, NULL, &contents);
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "Option '%s' must be of type '%s', not '%s'.",
+			                         name, o->signature, contents ?: "?");
+		}
+		if (r < 0)
+			return r;
+
+		r = o->parse(m, name, (uint8_t *) options + o->offset, error);
+		if (r < 0)
+			return r;
+
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+
+	return sd_bus_message_exit_container(m);
+}
+
+int bus_option_string(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
+	const char *s;
+	char *copy;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &s);
+	if (r < 0)
+		return r;
+	copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+	free(*(char **) field);
+	*(char **) field = copy;
+	return 0;
+}
+
+int bus_option_u32(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
+	return sd_bus_message_read(m, "u", (uint32_t *) field);
+}
+
+int bus_option_u64(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
+	return sd_bus_message_read(m, "t", (uint64_t *) field);
+}
+
+int bus_option_bool(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
+	int b, r;
+
+	r = sd_bus_message_read(m, "b", &b);
+	if (r < 0)
+		return r;
+	*(int *) field = !!b;
+	return 0;
+}
+
+int bus_option_strv(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
+	char **l = NULL;
+	int r;
+
+	r = sd_bus_message_read_strv(m, &l);
+	if (r < 0)
+		return r;
+	strv_free(*(char ***) field);
+	*(char ***) field = l;
+	return 0;
+}
+
+int bus_option_fd(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
+	int fd, copy, r;
+
+	r = sd_bus_message_read(m, "h", &fd);
+	if (r < 0)
+		return r;
+	/* The message owns fd; keep our own. */
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return -errno;
+	safe_close(*(int *) field);
+	*(int *) field = copy;
+	return 0;
+}
+
+void strv_free(char **l) {
+	if (!l)
+		return;
+	for (char **i = l; *i; i++)
+		free(*i);
+	free(l);
+}
+
+size_t strv_length(char *const *l) {
+	size_t n = 0;
+
+	while (l && l[n])
+		n++;
+	return n;
+}

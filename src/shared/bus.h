@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * What both daemons need from D-Bus around their own vtables:
+ *
+ * - BusServer serves the daemon's objects either on the system bus under
+ *   a well-known name, or peer-to-peer on a unix socket (--bus=PATH) for
+ *   VMs without dbus-daemon; the daemon's setup function registers its
+ *   vtables on each connection, so both modes see the same objects.
+ * - bus_verify_root(): mutating methods are for root, checked here and not
+ *   only in the bus policy.
+ * - bus_read_options(): the a{sv} options of a method against a table of
+ *   known names and types; unknown names and wrong types are errors.
+ * - The org.arca.Error.* names.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+#define BUS_ERROR_INVALID_ARGUMENT "org.arca.Error.InvalidArgument"
+#define BUS_ERROR_UNKNOWN_OPTION "org.arca.Error.UnknownOption"
+#define BUS_ERROR_ACCESS_DENIED "org.arca.Error.AccessDenied"
+#define BUS_ERROR_ALREADY_ATTACHED "org.arca.Error.AlreadyAttached"
+#define BUS_ERROR_NO_SUCH_NETWORK "org.arca.Error.NoSuchNetwork"
+#define BUS_ERROR_PORT_IN_USE "org.arca.Error.PortInUse"
+#define BUS_ERROR_DEVICE_FAILED "org.arca.Error.DeviceFailed"
+#define BUS_ERROR_ALREADY_STARTED "org.arca.Error.AlreadyStarted"
+#define BUS_ERROR_NO_SUCH_RELAY "org.arca.Error.NoSuchRelay"
+#define BUS_ERROR_NO_SUCH_BRIDGE "org.arca.Error.NoSuchBridge"
+#define BUS_ERROR_OVS_FAILED "org.arca.Error.OvsFailed"
+
+typedef struct BusServer BusServer;
+
+/* Registers the daemon's objects on one connection. */
+typedef int (*BusSetup)(sd_bus *bus, void *userdata);
+
+/*
+ * p2p_path NULL: connect to the system bus, register, then own `name`.
+ * Otherwise listen on p2p_path and serve each connection peer-to-peer.
+ */
+int bus_server_new(BusServer **ret, sd_event *event, const char *name,
+                   const char *p2p_path, BusSetup setup, void *userdata);
+BusServer *bus_server_free(BusServer *s);
+DEFINE_POINTER_CLEANUP(BusServer, bus_server_free);
+
+/* Signals go to every connection: the bus, or each peer. */
+void bus_server_emit_properties_changed_strv(BusServer *s, const char *path,
+                                             const char *interface, char **names);
+#define bus_server_emit_properties_changed(s, path, interface, ...) \
+	bus_server_emit_properties_changed_strv(s, path, interface, (char *[]) { __VA_ARGS__, NULL })
+void bus_server_emit_object_added(BusServer *s, const char *path);
+void bus_server_emit_object_removed(BusServer *s, const char *path);
+
+/* 0 if the caller is root; otherwise sets AccessDenied and returns < 0. */
+int bus_verify_root(sd_bus_message *m, const char *action, sd_bus_error *error);
+
+/* Reads one option's value (the variant is already entered, with the
+ * table's signature) into the storage at `field`. */
+typedef int (*BusOptionParser)(sd_bus_message *m, const char *name, void *field,
+                               sd_bus_error *error);
+
+typedef struct BusOption {
+	const char *name;
+	const char *signature;
+	BusOptionParser parse;
+	size_t offset;          /* of the field in the options struct */
+} BusOption;
+
+/* Reads an a{sv} into `options` (a struct the offsets point into). Sets a
+ * named error and returns < 0 for an unknown name, a wrong type, a name
+ * given twice, or a value the parser refuses. */
+int bus_read_options(sd_bus_message *m, const BusOption *table, void *options,
+                     sd_bus_error *error);
+
+/* Parsers for the common types: char* (strdup'd; free it), uint32_t,
+ * uint64_t, bool (stored as int, -1 while unset), char** (NULL-terminated
+ * list), and int fd (F_DUPFD_CLOEXEC'd; close it; -1 while unset). */
+int bus_option_string(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+int bus_option_u32(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+int bus_option_u64(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+int bus_option_bool(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+int bus_option_strv(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+int bus_option_fd(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+
+void strv_free(char **l);
+size_t strv_length(char *const *l);

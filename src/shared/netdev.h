@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Network device configuration through rtnetlink (libnl-route): what both
+ * daemons do to the devices they make. Every call is one synchronous
+ * request to the kernel, answered before it returns, so it does not stall
+ * the loop; waiting for a device that appears later is asynchronous
+ * (NetdevWatch).
+ *
+ * Errors are negative errno values, translated from libnl's own codes.
+ */
+
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+struct nl_sock;
+
+union in_addr_union {
+	struct in_addr in;
+	struct in6_addr in6;
+};
+
+/* A connected NETLINK_ROUTE socket; free with nl_socket_free(). */
+int netdev_open(struct nl_sock **ret);
+
+/* -ENODEV if there is no such device. */
+int netdev_get_ifindex(struct nl_sock *sk, const char *name);
+
+/* Sets what is given: mac unless NULL, mtu unless 0; up or down. */
+int netdev_configure(struct nl_sock *sk, int ifindex, const struct ether_addr *mac,
+                     uint32_t mtu, bool up);
+
+int netdev_add_address(struct nl_sock *sk, int ifindex, int family,
+                       const union in_addr_union *address, unsigned prefix_len);
+
+/* A default route via gateway on the device, with the given metric. */
+int netdev_add_default_route(struct nl_sock *sk, int ifindex, int family,
+                             const union in_addr_union *gateway, uint32_t metric);
+
+int netdev_delete(struct nl_sock *sk, int ifindex);
+
+/* The device is a Linux bridge (-ENODEV if missing, -ENOTDIR if it is some
+ * other kind of device). */
+int netdev_is_bridge(struct nl_sock *sk, const char *name);
+
+/*
+ * Waits for a device to exist, by listening for RTM_NEWLINK, not by
+ * polling. The handler gets the ifindex, or -ETIMEDOUT after timeout_usec.
+ * It runs at most once; free the watch afterwards (also from the handler).
+ */
+typedef struct NetdevWatch NetdevWatch;
+typedef void (*NetdevWatchHandler)(NetdevWatch *w, int ifindex, void *userdata);
+
+int netdev_watch_new(NetdevWatch **ret, sd_event *event, const char *name,
+                     uint64_t timeout_usec, NetdevWatchHandler handler, void *userdata);
+NetdevWatch *netdev_watch_free(NetdevWatch *w);
+DEFINE_POINTER_CLEANUP(NetdevWatch, netdev_watch_free);
+
+int netdev_errno(int nl_error);
