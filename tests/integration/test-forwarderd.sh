@@ -128,6 +128,10 @@ scenario() {
 	case "$out" in '[["eth0", 5000, "10.77.0.2/24", "10.77.0.1", "02:42:ac:12:00:02", "listening", "/org/arca/Forwarder1/network/eth0"], ["eth1", 5001, "fd00:78::2/64"'*) ;;
 	*) fail "ListNetworks: $out" ;; esac
 
+	say "[$mode] the served interfaces match their contract in dbus/"
+	check_contract "$ADDR" /org/arca/Forwarder1 org.arca.Forwarder1.Manager
+	check_contract "$ADDR" /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network
+
 	say "[$mode] detach removes the device; the same device and port attach again"
 	bus_call "$ADDR" $M DetachNetwork s eth0 >/dev/null
 	no_device eth0 || fail "eth0 is still there after DetachNetwork"

@@ -120,3 +120,13 @@ show_log_on_failure() {
 	local log=$1
 	on_exit "[ \$RC -eq 0 ] || { echo '--- $log'; cat '$log'; }"
 }
+
+# check_contract ADDRESS PATH INTERFACE: what the daemon introspects at PATH
+# equals dbus/INTERFACE.xml.
+check_contract() {
+	local xml
+	xml=$(bus_call "$1" "${3%.*}" "$2" org.freedesktop.DBus.Introspectable Introspect "" \
+		| "$PY" -c 'import json, sys; print(json.load(sys.stdin))')
+	echo "$xml" | "$PY" "$LIB/dbus-xml-diff.py" "$TOP/dbus/$3.xml" "$3" \
+		|| fail "$3 differs from dbus/$3.xml"
+}
