@@ -176,7 +176,7 @@ static int on_peer_connect(Listener *l, int fd, const Peer *peer, void *userdata
 }
 
 int bus_server_new(BusServer **ret, sd_event *event, const char *name,
-                   const char *p2p_path, BusSetup setup, void *userdata) {
+                   const char *p2p_path, int p2p_fd, BusSetup setup, void *userdata) {
 	_cleanup_(bus_server_freep) BusServer *s = NULL;
 	int r;
 
@@ -187,16 +187,24 @@ int bus_server_new(BusServer **ret, sd_event *event, const char *name,
 	s->setup = setup;
 	s->userdata = userdata;
 
-	if (p2p_path) {
+	if (p2p_fd >= 0 || p2p_path) {
+		r = sd_event_add_defer(event, &s->reaper, on_reap_peers, s);
+		if (r < 0)
+			return r;
+		(void) sd_event_source_set_enabled(s->reaper, SD_EVENT_OFF);
+	}
+
+	if (p2p_fd >= 0) {
+		r = listener_new_from_fd(&s->listener, event, p2p_fd, on_peer_connect, s);
+		if (r < 0)
+			return log_error_errno(r, "Passed D-Bus socket is not a listening stream socket: %m");
+		log_info("Serving D-Bus peer-to-peer on the passed socket.");
+	} else if (p2p_path) {
 		SocketAddress a;
 
 		r = socket_address_parse(&a, p2p_path);
 		if (r < 0 || a.sa.sa_family != AF_UNIX)
 			return log_error_errno(-EINVAL, "Invalid --bus= path '%s': must be an absolute path.", p2p_path);
-		r = sd_event_add_defer(event, &s->reaper, on_reap_peers, s);
-		if (r < 0)
-			return r;
-		(void) sd_event_source_set_enabled(s->reaper, SD_EVENT_OFF);
 		r = listener_new(&s->listener, event, &a, on_peer_connect, s);
 		if (r < 0)
 			return log_error_errno(r, "Failed to listen on %s: %m", p2p_path);

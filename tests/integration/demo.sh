@@ -15,7 +15,7 @@ B=(busctl --address="unix:path=$BUS")
 M=(org.arca.Forwarder1 /org/arca/Forwarder1 org.arca.Forwarder1.Manager)
 
 say "starting arca-forwarderd in namespace $NS (D-Bus peer-to-peer on $BUS)"
-start_daemon forwarderd ip netns exec "$NS" "$BUILD/src/forwarderd/arca-forwarderd" --bus="$BUS"
+start_daemon forwarderd ip netns exec "$NS" "$BUILD/src/forwarderd/arca-forwarderd" --bus="$BUS" --state-dir="$TMP/state"
 show_log_on_failure "$TMP/forwarderd.log"
 wait_for "arca-forwarderd" "${B[@]}" call "${M[@]}" GetStatus
 

@@ -151,7 +151,7 @@ start_dbus
 ADDR=$DBUS_SYSTEM_BUS_ADDRESS
 show_log_on_failure "$TMP/arca-forwarderd.log"
 start_daemon arca-forwarderd ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="$ADDR" \
-	"$BUILD/src/forwarderd/arca-forwarderd" --resolv-conf="$TMP/resolv.conf"
+	"$BUILD/src/forwarderd/arca-forwarderd" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
 wait_for "org.arca.Forwarder1 on the bus" bus_call "$ADDR" $M GetStatus ""
 scenario system-bus
 stop_forwarderd
@@ -160,7 +160,7 @@ say "arca-forwarderd peer-to-peer on a unix socket"
 rm -f "$TMP/resolv.conf"
 ADDR=p2p:unix:path=$TMP/forwarder.bus
 start_daemon arca-forwarderd ip netns exec "$NS" \
-	"$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/forwarder.bus" --resolv-conf="$TMP/resolv.conf"
+	"$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/forwarder.bus" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
 wait_for "the peer-to-peer socket" bus_call "$ADDR" $M GetStatus ""
 busctl --address="unix:path=$TMP/forwarder.bus" call $M GetStatus | grep -q '^suttttttt' \
 	|| fail "busctl cannot talk to the peer-to-peer socket"

@@ -34,7 +34,7 @@ on_exit() { CLEANUP=("$*" "${CLEANUP[@]}"); }
 run_cleanup() {
 	local rc=$? c
 	RC=$rc
-	for c in "${CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+	for c in "${CLEANUP[@]}"; do eval "$c" 2>/dev/null || true; done
 	exit $rc
 }
 trap run_cleanup EXIT
