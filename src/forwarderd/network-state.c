@@ -40,8 +40,9 @@ int network_state_save(const Network *n, const char *dir) {
 	r = state_path(n, dir, &path);
 	if (r < 0)
 		return r;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	r = mkdir_parents(dir, 0755);
+	if (r < 0)
+		return r;
 
 	for (char **s = c->dns; s && *s; s++)
 		dns_len += strlen(*s) + 1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "bus.h"
 #include "conffile.h"
@@ -192,4 +193,20 @@ int conf_write_file(const char *path, const ConfEntry *entries, size_t n) {
 	if (r < 0)
 		(void) unlink(tmp);
 	return r;
+}
+
+int mkdir_parents(const char *path, unsigned mode) {
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		if (!slash)
+			return 0;
+		*slash = '/';
+	}
 }

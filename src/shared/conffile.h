@@ -48,3 +48,6 @@ typedef struct ConfEntry {
 } ConfEntry;
 
 int conf_write_file(const char *path, const ConfEntry *entries, size_t n);
+
+/* mkdir -p: makes path and any missing parents. */
+int mkdir_parents(const char *path, unsigned mode);
