@@ -61,10 +61,10 @@ static int start_relay_finish(Manager *m, sd_bus_message *message, RelayConfig *
 }
 
 static void on_bridge_checked(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
+	/* Frees the command, and with it out and err, on return. */
 	_cleanup_(pending_start_freep) PendingStart *p = userdata;
 	const char *bridge = p->config.bridge;
 
-	p->check = ovs_command_free(p->check);
 	if (status == 0)
 		(void) start_relay_finish(p->manager, p->message, &p->config);
 	else if (status == 2)

@@ -81,8 +81,9 @@ static void relay_port_gone(Relay *r) {
 
 static void on_del_port(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
 	Relay *r = userdata;
+	/* Freed on return: out and err live in it. */
+	_cleanup_(ovs_command_freep) OvsCommand *done = TAKE_PTR(r->ovs);
 
-	r->ovs = ovs_command_free(r->ovs);
 	if (status != 0)
 		/* Left behind; the next start-up's sweep deletes it. */
 		relay_set_error(r, "Failed to delete port %s from %s (%s): %s", r->config.port_name,
@@ -183,9 +184,9 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 
 static void on_add_port(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
 	Relay *r = userdata;
+	_cleanup_(ovs_command_freep) OvsCommand *done = TAKE_PTR(r->ovs);
 	int k;
 
-	r->ovs = ovs_command_free(r->ovs);
 	if (status != 0) {
 		if (status == -ENOENT)
 			relay_set_error(r, "Cannot run ovs-vsctl (%s): is Open vSwitch installed?",
@@ -212,7 +213,6 @@ static void on_add_port(OvsCommand *c, int status, const char *out, const char *
 
 static int relay_make_bridge_port(Relay *r) {
 	struct nl_sock *nl = r->manager->nl;
-	struct ether_addr mac;
 	int bridge, k;
 
 	bridge = netdev_get_ifindex(nl, r->config.bridge);
@@ -228,9 +228,11 @@ static int relay_make_bridge_port(Relay *r) {
 	}
 	r->ifindex = netdev_get_ifindex(nl, r->config.port_name);
 	k = r->ifindex;
+	/* The TAP keeps a MAC of its own: a bridge drops frames that come
+	 * in with its port's address as source, and the container's frames
+	 * carry the container's MAC. */
 	if (k >= 0)
-		k = netdev_configure(nl, r->ifindex, r->config.mac[0] && ether_addr_parse(r->config.mac, &mac) >= 0 ? &mac : NULL,
-		                     r->config.mtu, true);
+		k = netdev_configure(nl, r->ifindex, NULL, r->config.mtu, true);
 	if (k >= 0)
 		k = netdev_set_master(nl, r->ifindex, bridge);
 	if (k < 0) {

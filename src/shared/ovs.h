@@ -51,8 +51,8 @@ typedef struct OvsCommand OvsCommand;
  * status: the exit status (0 success; br-exists says 2 for "no such
  * bridge"), or a negative errno: -ENOENT when ovs-vsctl cannot be run,
  * -ETIMEDOUT when it had to be killed. out and err hold what it printed
- * (NUL-terminated, trailing newlines removed). The command may be freed in
- * the handler.
+ * (NUL-terminated, trailing newlines removed); they belong to the command,
+ * so free it only when done with them (it may be freed in the handler).
  */
 typedef void (*OvsHandler)(OvsCommand *c, int status, const char *out, const char *err,
                            void *userdata);

@@ -38,7 +38,8 @@ add_ovs_bridge() {
 # pair; the other end, named in $PEER_PORT, is in $OVS_NS.
 add_peer_ns() {
 	local ns=$1 addr=$2
-	PEER_PORT=p$ID${ns: -1}
+	PEERS=$((${PEERS:-0} + 1))
+	PEER_PORT=p$ID-$PEERS
 	make_netns "$ns"
 	ip link add "$PEER_PORT" netns "$OVS_NS" type veth peer name eth0 netns "$ns"
 	ip -n "$OVS_NS" link set "$PEER_PORT" up
