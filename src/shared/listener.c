@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -12,6 +15,19 @@
 #include "log.h"
 
 #define LISTENER_BACKLOG 16
+
+/* The probe for a stale socket file binds to an abstract name with this
+ * prefix, so that a listener of ours it happens to reach can tell it from a
+ * peer. */
+#define PROBE_PREFIX "arca-listener-probe/"
+
+static bool is_probe(const struct sockaddr_un *sun, socklen_t len) {
+	size_t n = sizeof(PROBE_PREFIX) - 1;
+
+	return len > offsetof(struct sockaddr_un, sun_path) + n &&
+	       sun->sun_path[0] == '\0' &&
+	       memcmp(sun->sun_path + 1, PROBE_PREFIX, n) == 0;
+}
 
 struct Listener {
 	int fd;
@@ -25,10 +41,12 @@ struct Listener {
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 	Listener *l = userdata;
 	_cleanup_close_ int cfd = -1;
+	struct sockaddr_un from = {};
+	socklen_t from_len = sizeof(from);
 	Peer peer;
 	int r;
 
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	cfd = accept4(fd, (struct sockaddr *) &from, &from_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
 		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
 			return 0;
@@ -36,16 +54,16 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		return 0;
 	}
 
+	/* A probe for a stale socket file (unlink_stale_socket()) is no peer
+	 * to hand on or to count. */
+	if (from.sun_family == AF_UNIX && is_probe(&from, from_len))
+		return 0;
+
 	r = stream_get_peer(cfd, &peer);
 	if (r < 0) {
 		log_debug_errno(r, "Failed to identify peer, dropping connection: %m");
 		return 0;
 	}
-
-	/* Our own probe for a stale socket file (unlink_stale_socket()) is no
-	 * peer to hand on or to count. */
-	if (peer.family == AF_UNIX && peer.pid == getpid())
-		return 0;
 
 	r = stream_prepare(cfd);
 	if (r < 0) {
@@ -63,12 +81,25 @@ static int listener_attach(Listener *l, sd_event *event) {
 	return sd_event_add_io(event, &l->source, l->fd, EPOLLIN, on_accept, l);
 }
 
+static int bind_probe_name(int fd) {
+	static unsigned counter;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int n;
+
+	n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, PROBE_PREFIX "%d/%u",
+	             (int) getpid(), counter++);
+	if (bind(fd, (struct sockaddr *) &sun, offsetof(struct sockaddr_un, sun_path) + 1 + n) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Removes an AF_UNIX socket file nobody listens on, so a daemon that died
  * does not block its successor. */
 static int unlink_stale_socket(const SocketAddress *a) {
 	const char *path = socket_address_path(a);
 	_cleanup_close_ int probe = -1;
 	struct stat st;
+	int r;
 
 	if (!path || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return -EADDRINUSE;
@@ -76,6 +107,9 @@ static int unlink_stale_socket(const SocketAddress *a) {
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe < 0)
 		return -errno;
+	r = bind_probe_name(probe);
+	if (r < 0)
+		return r;
 	if (connect(probe, &a->sa, a->size) >= 0 || errno != ECONNREFUSED)
 		return -EADDRINUSE;
 
