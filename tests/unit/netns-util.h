@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "netdev.h"
@@ -24,6 +25,10 @@
 #define NETNS_SKIP_EXIT 77
 /* How long a test waits for a frame that must come. */
 #define NETNS_FRAME_TIMEOUT_MSEC 5000
+
+static inline bool streq_ptr(const char *a, const char *b) {
+	return a && b && strcmp(a, b) == 0;
+}
 
 static inline void netns_enter_or_skip(void) {
 	int fd;
@@ -52,8 +57,10 @@ static inline bool netns_wait_readable(int fd) {
 	return poll(&p, 1, NETNS_FRAME_TIMEOUT_MSEC) == 1;
 }
 
-/* Waits, by rtnetlink events, until the kernel has the link running: until
- * then (the qdisc attached, operstate UP) it drops what is sent. */
+/* Waits, by rtnetlink events, until the kernel has a veth running: it
+ * attaches the real qdisc once the peer is up too, in the background, and
+ * until then drops what is sent. Its notice comes after that, with
+ * operstate UP. */
 static inline void netns_wait_running(struct nl_sock *sk, int ifindex) {
 	struct nl_sock *events;
 
@@ -66,7 +73,8 @@ static inline void netns_wait_running(struct nl_sock *sk, int ifindex) {
 		bool running;
 
 		assert_int_equal(rtnl_link_get_kernel(sk, ifindex, NULL, &link), 0);
-		running = rtnl_link_get_operstate(link) == IF_OPER_UP;
+		running = rtnl_link_get_operstate(link) == IF_OPER_UP &&
+		          !streq_ptr(rtnl_link_get_qdisc(link), "noop");
 		rtnl_link_put(link);
 		if (running)
 			break;
