@@ -168,7 +168,10 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 	}
 	r->ifindex = ifindex;
 
-	k = netdev_configure(r->manager->nl, ifindex, NULL, 0, true);
+	/* The port carries the container's frames, not ours. */
+	k = netdev_set_ipv6_link_local(r->manager->nl, ifindex, false);
+	if (k >= 0)
+		k = netdev_configure(r->manager->nl, ifindex, NULL, 0, true);
 	if (k >= 0) {
 		r->dev_fd = packet_open(ifindex);
 		k = r->dev_fd;

@@ -108,10 +108,11 @@ char **ovs_argv_add_port(const OvsContext *ctx, const OvsPort *p) {
 	/* Values quoted: a MAC's colons are not ovs-vsctl syntax. */
 	argv_add(&a, "external-ids:iface-id=\"%s\"", p->iface_id ?: p->name);
 	argv_add(&a, "external-ids:" OVS_OWNER_KEY "=" OVS_OWNER_VALUE);
-	if (p->mac) {
+	/* The container's MAC is recorded, never given to the port device:
+	 * with it, the host's stack would take the container's unicast
+	 * frames for its own (and route them, if it forwards). */
+	if (p->mac)
 		argv_add(&a, "external-ids:attached-mac=\"%s\"", p->mac);
-		argv_add(&a, "mac=\"%s\"", p->mac);
-	}
 	if (p->network_id)
 		argv_add(&a, "external-ids:arca-network-id=\"%s\"", p->network_id);
 	if (p->container_id)

@@ -32,7 +32,7 @@ typedef struct OvsPort {
 	const char *bridge;
 	const char *name;
 	uint32_t vlan;          /* 0: untagged */
-	const char *mac;        /* NULL: let OVS pick */
+	const char *mac;        /* the container's, for external-ids:attached-mac; NULL: none */
 	uint32_t mtu;           /* 0: leave */
 	const char *iface_id;
 	const char *network_id; /* NULL: none */

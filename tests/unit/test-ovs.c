@@ -98,7 +98,7 @@ static void test_add_port_with_everything(void **state) {
 	            "--may-exist", "add-port", "br-int", "arca5001", "tag=100",
 	            "--", "set", "Interface", "arca5001", "type=internal",
 	            "external-ids:iface-id=\"lsp-1\"", "external-ids:arca-owner=arca-relayd",
-	            "external-ids:attached-mac=\"02:42:ac:12:00:02\"", "mac=\"02:42:ac:12:00:02\"",
+	            "external-ids:attached-mac=\"02:42:ac:12:00:02\"",
 	            "external-ids:arca-network-id=\"net-1\"", "external-ids:arca-container-id=\"ctr-1\"",
 	            "mtu_request=1400");
 }
