@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ether.h"
+#include "bridge.h"
 #include "log.h"
 #include "manager.h"
 #include "packet.h"
 #include "relay.h"
-#include "tap.h"
 
 /* How long an OVS internal port may take to show up as a device. */
 #define RELAY_PORT_APPEAR_USEC (10 * USEC_PER_SEC)
@@ -169,7 +168,10 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 	}
 	r->ifindex = ifindex;
 
-	k = netdev_configure(r->manager->nl, ifindex, NULL, 0, true);
+	/* The port carries the container's frames, not ours. */
+	k = netdev_set_ipv6_link_local(r->manager->nl, ifindex, false);
+	if (k >= 0)
+		k = netdev_configure(r->manager->nl, ifindex, NULL, 0, true);
 	if (k >= 0) {
 		r->dev_fd = packet_open(ifindex);
 		k = r->dev_fd;
@@ -212,35 +214,19 @@ static void on_add_port(OvsCommand *c, int status, const char *out, const char *
 }
 
 static int relay_make_bridge_port(Relay *r) {
-	struct nl_sock *nl = r->manager->nl;
-	int bridge, k;
+	int fd;
 
-	bridge = netdev_get_ifindex(nl, r->config.bridge);
-	if (bridge < 0) {
-		relay_set_error(r, "Bridge %s is gone: %s", r->config.bridge, strerror(-bridge));
-		return bridge;
-	}
-
-	r->dev_fd = tap_open(r->config.port_name);
-	if (r->dev_fd < 0) {
-		relay_set_error(r, "Failed to make port %s: %s", r->config.port_name, strerror(-r->dev_fd));
-		return r->dev_fd;
-	}
-	r->ifindex = netdev_get_ifindex(nl, r->config.port_name);
-	k = r->ifindex;
-	/* The TAP keeps a MAC of its own: a bridge drops frames that come
-	 * in with its port's address as source, and the container's frames
-	 * carry the container's MAC. */
-	if (k >= 0)
-		k = netdev_configure(nl, r->ifindex, NULL, r->config.mtu, true);
-	if (k >= 0)
-		k = netdev_set_master(nl, r->ifindex, bridge);
-	if (k < 0) {
+	fd = bridge_port_open(r->manager->nl, r->config.bridge, r->config.port_name, r->config.mtu,
+	                      &r->ifindex);
+	if (fd == -ENODEV || fd == -ENOTDIR)
+		relay_set_error(r, "Bridge %s is gone or no longer a Linux bridge: %s", r->config.bridge,
+		                strerror(-fd));
+	else if (fd < 0)
 		relay_set_error(r, "Failed to add port %s to %s: %s", r->config.port_name,
-		                r->config.bridge, strerror(-k));
-		return k;
-	}
-	return 0;
+		                r->config.bridge, strerror(-fd));
+	else
+		r->dev_fd = fd;
+	return fd < 0 ? fd : 0;
 }
 
 static void relay_make_port(Relay *r) {

@@ -7,6 +7,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/route.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,22 @@ int netdev_configure(struct nl_sock *sk, int ifindex, const struct ether_addr *m
 
 	r = rtnl_link_change(sk, orig, change, 0);
 	return netdev_errno(r);
+}
+
+int netdev_set_ipv6_link_local(struct nl_sock *sk, int ifindex, bool on) {
+	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL, *change = NULL;
+	int r;
+
+	orig = rtnl_link_alloc();
+	change = rtnl_link_alloc();
+	if (!orig || !change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, ifindex);
+	r = rtnl_link_inet6_set_addr_gen_mode(change, on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
+	if (r < 0)
+		return netdev_errno(r);
+
+	return netdev_errno(rtnl_link_change(sk, orig, change, 0));
 }
 
 int netdev_add_address(struct nl_sock *sk, int ifindex, int family,

@@ -36,6 +36,15 @@ int netdev_get_ifindex(struct nl_sock *sk, const char *name);
 int netdev_configure(struct nl_sock *sk, int ifindex, const struct ether_addr *mac,
                      uint32_t mtu, bool up);
 
+/*
+ * Whether the kernel gives the device an IPv6 link-local address (and so
+ * speaks NDP, MLD and router solicitation on it). Off for a device that
+ * only carries other hosts' frames, such as a relay's port, so that the
+ * host's own stack stays silent on that network; set it before the device
+ * goes up.
+ */
+int netdev_set_ipv6_link_local(struct nl_sock *sk, int ifindex, bool on);
+
 int netdev_add_address(struct nl_sock *sk, int ifindex, int family,
                        const union in_addr_union *address, unsigned prefix_len);
 

@@ -19,8 +19,10 @@
 #define OVS_ARGS_MAX 32U
 /* Our own timer allows ovs-vsctl this much beyond its --timeout. */
 #define OVS_GRACE_SEC 2U
-/* Exit status of the child when exec fails. */
-#define OVS_EXEC_FAILED 127
+
+static void strv_freep(char ***l) {
+	strv_free(*l);
+}
 
 typedef struct Output {
 	int fd;
@@ -30,10 +32,12 @@ typedef struct Output {
 } Output;
 
 struct OvsCommand {
+	char *program;          /* argv[0], for messages */
 	pid_t pid;
 	sd_event_source *child;
 	sd_event_source *timer;
 	Output out, err;
+	int exec_fd;            /* the child's exec errno, if exec failed */
 	OvsHandler handler;
 	void *userdata;
 };
@@ -104,10 +108,11 @@ char **ovs_argv_add_port(const OvsContext *ctx, const OvsPort *p) {
 	/* Values quoted: a MAC's colons are not ovs-vsctl syntax. */
 	argv_add(&a, "external-ids:iface-id=\"%s\"", p->iface_id ?: p->name);
 	argv_add(&a, "external-ids:" OVS_OWNER_KEY "=" OVS_OWNER_VALUE);
-	if (p->mac) {
+	/* The container's MAC is recorded, never given to the port device:
+	 * with it, the host's stack would take the container's unicast
+	 * frames for its own (and route them, if it forwards). */
+	if (p->mac)
 		argv_add(&a, "external-ids:attached-mac=\"%s\"", p->mac);
-		argv_add(&a, "mac=\"%s\"", p->mac);
-	}
 	if (p->network_id)
 		argv_add(&a, "external-ids:arca-network-id=\"%s\"", p->network_id);
 	if (p->container_id)
@@ -190,6 +195,16 @@ static const char *output_text(Output *o) {
 	return o->buf ?: "";
 }
 
+/* 0 when the child ran its program, else the errno that stopped it. */
+static int command_exec_errno(OvsCommand *c) {
+	int e = 0;
+
+	if (c->exec_fd < 0 || read(c->exec_fd, &e, sizeof(e)) != sizeof(e))
+		e = 0;
+	c->exec_fd = safe_close(c->exec_fd);
+	return e;
+}
+
 static void command_finish(OvsCommand *c, int status) {
 	if (c->out.fd >= 0)
 		(void) output_read(&c->out);
@@ -204,10 +219,12 @@ static void command_finish(OvsCommand *c, int status) {
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 	OvsCommand *c = userdata;
-	int status;
+	int e = command_exec_errno(c), status;
 
-	if (si->si_code == CLD_EXITED)
-		status = si->si_status == OVS_EXEC_FAILED ? -ENOENT : si->si_status;
+	if (e > 0)
+		status = -e;
+	else if (si->si_code == CLD_EXITED)
+		status = si->si_status;
 	else
 		status = c->timer && !sd_event_source_get_enabled(c->timer, NULL) ? -ETIMEDOUT : -EINTR;
 	command_finish(c, status);
@@ -217,80 +234,105 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 	OvsCommand *c = userdata;
 
-	log_warning("%s (pid %d) did not finish in time, killing it.", "ovs-vsctl", (int) c->pid);
+	log_warning("%s (pid %d) did not finish in time, killing it.", c->program, (int) c->pid);
 	(void) kill(c->pid, SIGKILL);
 	/* on_child reports it; the disabled timer tells it why. */
 	(void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
 	return 0;
 }
 
-static int output_open(Output *o, int pipefd[2], sd_event *event) {
-	o->fd = pipefd[0];
+/* A pipe whose read end (ours) is non-blocking and whose write end (the
+ * child's stdout or stderr) is not: a program may not expect EAGAIN. */
+static int output_pipe(int fds[2]) {
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+		int r = -errno;
+
+		fds[0] = safe_close(fds[0]);
+		fds[1] = safe_close(fds[1]);
+		return r;
+	}
+	return 0;
+}
+
+static int output_watch(Output *o, sd_event *event) {
 	return sd_event_add_io(event, &o->source, o->fd, EPOLLIN, on_output, o);
+}
+
+/*
+ * In the child, between fork and exec: never returns. Why the program could
+ * not be run goes to exec_fd as an errno (and to stderr for a person): the
+ * exit status cannot tell a missing program from one that exits 127, nor
+ * survive a wrapper that sets its own (valgrind's --error-exitcode).
+ */
+__attribute__((noreturn)) static void child_exec(char **argv, int out, int err, int exec_fd) {
+	sigset_t none;
+	int null, e;
+
+	/* The daemon blocks the signals it takes through the loop, and
+	 * ignores SIGPIPE; the program gets the defaults. */
+	sigemptyset(&none);
+	(void) sigprocmask(SIG_SETMASK, &none, NULL);
+	(void) signal(SIGPIPE, SIG_DFL);
+
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null >= 0 && dup2(null, STDIN_FILENO) >= 0 && dup2(out, STDOUT_FILENO) >= 0 &&
+	    dup2(err, STDERR_FILENO) >= 0)
+		execvp(argv[0], argv);
+	e = errno;
+	dprintf(STDERR_FILENO, "Failed to execute %s: %s\n", argv[0], strerror(e));
+	(void) write(exec_fd, &e, sizeof(e));
+	_exit(EXIT_FAILURE);
 }
 
 int ovs_command_run(OvsCommand **ret, sd_event *event, char **argv, unsigned timeout_sec,
                     OvsHandler handler, void *userdata) {
+	_cleanup_(strv_freep) char **args = argv;
 	_cleanup_(ovs_command_freep) OvsCommand *c = NULL;
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, r;
-	sigset_t all;
+	_cleanup_close_ int out_w = -1, err_w = -1, exec_w = -1;
+	int fds[2], r;
 
-	if (!argv)
+	if (!args)
 		return -ENOMEM;
 
 	c = calloc(1, sizeof(*c));
-	if (!c) {
-		strv_free(argv);
+	if (!c)
 		return -ENOMEM;
-	}
-	c->out.fd = c->err.fd = -1;
+	c->out.fd = c->err.fd = c->exec_fd = -1;
 	c->handler = handler;
 	c->userdata = userdata;
+	c->program = strdup(args[0]);
+	if (!c->program)
+		return -ENOMEM;
 
-	if (pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(err, O_CLOEXEC | O_NONBLOCK) < 0) {
-		r = -errno;
-		safe_close(out[0]);
-		safe_close(out[1]);
-		strv_free(argv);
-		return r;
-	}
-
-	c->pid = fork();
-	if (c->pid < 0) {
-		r = -errno;
-		safe_close(out[0]), safe_close(out[1]), safe_close(err[0]), safe_close(err[1]);
-		strv_free(argv);
-		return r;
-	}
-	if (c->pid == 0) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		/* The daemon blocks signals it handles through the loop. */
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
-		    dup2(err[1], STDERR_FILENO) < 0)
-			_exit(OVS_EXEC_FAILED);
-		fcntl(STDOUT_FILENO, F_SETFL, 0);
-		fcntl(STDERR_FILENO, F_SETFL, 0);
-		execvp(argv[0], argv);
-		_exit(OVS_EXEC_FAILED);
-	}
-
-	strv_free(argv);
-	safe_close(out[1]);
-	safe_close(err[1]);
-
-	r = output_open(&c->out, out, event);
-	if (r < 0) {
-		safe_close(err[0]);
-		return r;
-	}
-	r = output_open(&c->err, err, event);
+	/* Each read end belongs to c at once, so every error path closes it. */
+	r = output_pipe(fds);
 	if (r < 0)
 		return r;
+	c->out.fd = fds[0], out_w = fds[1];
+	r = output_pipe(fds);
+	if (r < 0)
+		return r;
+	c->err.fd = fds[0], err_w = fds[1];
+	/* Close-on-exec: a successful exec leaves it empty. */
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	c->exec_fd = fds[0], exec_w = fds[1];
 
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0)
+		child_exec(args, out_w, err_w, exec_w);
+
+	r = output_watch(&c->out, event);
+	if (r < 0)
+		return r;
+	r = output_watch(&c->err, event);
+	if (r < 0)
+		return r;
+	/* -EBUSY unless SIGCHLD is blocked (daemon_event_new() does that). */
 	r = sd_event_add_child(event, &c->child, c->pid, WEXITED, on_child, c);
 	if (r < 0)
 		return r;
@@ -317,8 +359,10 @@ OvsCommand *ovs_command_free(OvsCommand *c) {
 	sd_event_source_disable_unref(c->timer);
 	output_done(&c->out);
 	output_done(&c->err);
+	safe_close(c->exec_fd);
 	free(c->out.buf);
 	free(c->err.buf);
+	free(c->program);
 	free(c);
 	return NULL;
 }

@@ -32,7 +32,7 @@ typedef struct OvsPort {
 	const char *bridge;
 	const char *name;
 	uint32_t vlan;          /* 0: untagged */
-	const char *mac;        /* NULL: let OVS pick */
+	const char *mac;        /* the container's, for external-ids:attached-mac; NULL: none */
 	uint32_t mtu;           /* 0: leave */
 	const char *iface_id;
 	const char *network_id; /* NULL: none */
@@ -49,15 +49,18 @@ typedef struct OvsCommand OvsCommand;
 
 /*
  * status: the exit status (0 success; br-exists says 2 for "no such
- * bridge"), or a negative errno: -ENOENT when ovs-vsctl cannot be run,
- * -ETIMEDOUT when it had to be killed. out and err hold what it printed
- * (NUL-terminated, trailing newlines removed); they belong to the command,
- * so free it only when done with them (it may be freed in the handler).
+ * bridge"), or a negative errno: why the program could not be run
+ * (-ENOENT when there is no such program, -EACCES, ...), -ETIMEDOUT when it
+ * had to be killed, -EINTR when something else killed it. out and err hold
+ * what it printed (NUL-terminated, trailing newlines removed); they belong
+ * to the command, so free it only when done with them (it may be freed in
+ * the handler).
  */
 typedef void (*OvsHandler)(OvsCommand *c, int status, const char *out, const char *err,
                            void *userdata);
 
-/* Runs argv[0] with argv; takes argv. */
+/* Runs argv[0] (looked up in $PATH) with argv; takes argv. SIGCHLD must be
+ * blocked, as daemon_event_new() does, for sd-event to watch the child. */
 int ovs_command_run(OvsCommand **ret, sd_event *event, char **argv, unsigned timeout_sec,
                     OvsHandler handler, void *userdata);
 

@@ -19,6 +19,15 @@ add_ovs_peer br-int "arca-pa-$ID" 10.55.0.1/24 100
 add_ovs_peer br-int "arca-pb-$ID" 10.55.0.3/24 200
 PA=arca-pa-$ID
 PB=arca-pb-$ID
+# A helper VM that routes (an uplink with a default route, forwarding on):
+# it must not take the containers' frames for its own.
+ip -n "$HELPER" link add "up$ID" type veth peer name "uq$ID"
+ip -n "$HELPER" addr add 10.57.0.1/24 dev "up$ID"
+ip -n "$HELPER" link set "up$ID" up
+ip -n "$HELPER" link set "uq$ID" up
+ip -n "$HELPER" route add default via 10.57.0.2
+ip netns exec "$HELPER" sysctl -qw net.ipv4.ip_forward=1
+forwarded() { ip netns exec "$HELPER" nstat -asz IpForwDatagrams | awk '/IpForwDatagrams/ { print $2 }'; }
 PORT=t$ID        # unique port names: tests may run side by side
 M="org.arca.Relay1 /org/arca/Relay1 org.arca.Relay1.Manager"
 
@@ -69,7 +78,12 @@ for want in "iface-id=iface-$ID" 'attached-mac="02:42:ac:12:00:02"' "arca-networ
 	case "$ids" in *"$want"*) ;; *) fail "external_ids lack $want: $ids" ;; esac
 done
 [ "$(ovs-vsctl --db="$OVS_DB" get Interface "$PORT" type)" = internal ] || fail "port is not internal"
+fwd=$(forwarded)
 ip netns exec "$PA" ping -c 3 -i 0.2 -W 2 10.55.0.2 >/dev/null || fail "ping from VLAN 100 through the relay failed"
+[ "$(forwarded)" = "$fwd" ] || fail "the helper's stack routed frames meant for the container"
+[ "$(ip -n "$HELPER" -br link show "$PORT" | awk '{ print $3 }')" != 02:42:ac:12:00:02 ] \
+	|| fail "the port device has the container's MAC"
+! ip -n "$HELPER" addr show "$PORT" | grep -q inet6 || fail "the helper has an IPv6 address on $PORT"
 if ip netns exec "$PB" ping -c 2 -i 0.2 -W 1 10.55.0.2 >/dev/null 2>&1; then
 	fail "a peer on VLAN 200 reached the relay on VLAN 100"
 fi
@@ -156,6 +170,7 @@ expect_error org.arca.Error.NoSuchBridge start_relay 5004 "$PEER_PORT" "c$ID" ""
 start_host h4 "$TMP/r3.sock" 10.56.0.2 02:42:ac:12:00:03
 wait_for "relay 5003 connected" prop_is 5003 State '"connected"'
 ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"
+! ip -n "$HELPER" addr show "b$ID" | grep -q inet6 || fail "the helper has an IPv6 address on b$ID"
 ip netns exec "arca-pc-$ID" ping -c 2 -i 0.2 -W 2 10.56.0.2 >/dev/null || fail "ping over the Linux bridge failed"
 stop_host h4
 wait_for "bridge port deleted" sh -c "! ip -n $HELPER link show b$ID"
