@@ -21,10 +21,11 @@ const char *format_bytes(char buf[static FORMAT_BYTES_MAX], uint64_t bytes) {
 
 	for (size_t i = 0; i < ELEMENTSOF(units); i++)
 		if (bytes >= units[i].factor) {
-			/* Rounded down, as systemd does: 1.99K prints as 1.9K. */
+			/* Rounded down, as systemd does: 1.99K prints as 1.9K. The
+			 * remainder is below 2^60, so ten times it fits. */
 			snprintf(buf, FORMAT_BYTES_MAX, "%" PRIu64 ".%" PRIu64 "%s",
 			         bytes / units[i].factor,
-			         (bytes % units[i].factor) / (units[i].factor / 10),
+			         (bytes % units[i].factor) * 10 / units[i].factor,
 			         units[i].suffix);
 			return buf;
 		}
