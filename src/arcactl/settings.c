@@ -199,6 +199,7 @@ const ConfItem relay_settings_table[] = {
 	{ "ContainerId", parse_nonempty, offsetof(RelaySettings, container_id) },
 	{ "MTU", parse_positive_u32, offsetof(RelaySettings, mtu) },
 	{ "Backend", parse_backend, offsetof(RelaySettings, backend) },
+	{ "RateLimit", parse_rate, offsetof(RelaySettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(RelaySettings, listen) },
 	{}
 };
@@ -357,6 +358,11 @@ int relay_settings_append(sd_bus_message *m, uint32_t port, const RelaySettings 
 	    (r = append_string_option(m, "Listen", s->listen_fd >= 0 ? NULL : s->listen)) < 0 ||
 	    (r = append_fd_option(m, "ListenFD", s->listen_fd)) < 0)
 		return r;
+	if (s->rate_limit > 0) {
+		r = sd_bus_message_append(m, "{sv}", "RateLimit", "t", s->rate_limit);
+		if (r < 0)
+			return r;
+	}
 	return sd_bus_message_close_container(m);
 }
 

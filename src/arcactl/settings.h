@@ -49,6 +49,7 @@ typedef struct RelaySettings {
 	char *container_id;
 	uint32_t mtu;
 	char *backend;
+	uint64_t rate_limit;            /* bytes per second; 0: none */
 	char *listen;
 	int listen_fd;                  /* -1: none; not owned */
 } RelaySettings;

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# arcactl as a person uses it against a real arca-forwarderd: on a system
-# bus that enforces the bus policy of dbus/ (reading for everyone, changing
-# for root), with a network attached as arca-forwarder@.service does it (a
-# settings file and a socket PID 1 made, on the host's first connection),
-# then peer-to-peer with --bus=PATH.
+# arcactl as a person uses it against the real daemons: on a system bus
+# that enforces the bus policy of dbus/ (reading for everyone, changing for
+# root), arca-forwarderd with a network attached as arca-forwarder@.service
+# does it (a settings file and a socket PID 1 made, on the host's first
+# connection), arca-relayd with a relay on a Linux bridge started the same
+# way as arca-relay@.service, then peer-to-peer with --bus=PATH.
 source "$(dirname "$0")/lib/common.sh"
 require_root
 require_tools ip ping setpriv dbus-daemon systemd-socket-activate
 ARCACTL=$BUILD/src/arcactl/arcactl
 FORWARDERD=$BUILD/src/forwarderd/arca-forwarderd
+RELAYD=$BUILD/src/relayd/arca-relayd
 [ -x "$ARCACTL" ] || fail "arcactl not built in $BUILD"
 [ -x "$FORWARDERD" ] || fail "arca-forwarderd not built in $BUILD"
+[ -x "$RELAYD" ] || fail "arca-relayd not built in $BUILD"
 
 make_tmpdir
-NS=arca-ctl-$ID
+NS=arca-ctl-$ID          # the container VM
+HELPER=arca-ctlh-$ID     # the helper VM
+PEER=arca-ctlp-$ID       # a container on the helper's bridge
 make_netns "$NS"
 
 # A system bus as Debian's: nothing but the bus driver may be called unless
@@ -177,6 +182,80 @@ no_device eth0 || fail "eth0 is still there"
 ctl detach 5001
 no_device eth1 || fail "eth1 is still there"
 ctl list --no-legend | grep -q . && fail "networks left: $(ctl list)"
+
+say "arca-relayd joins the bus; arcactl list shows both daemons"
+make_netns "$HELPER"
+make_netns "$PEER"
+ip -n "$HELPER" link add "lb$ID" type bridge
+ip -n "$HELPER" link set "lb$ID" up
+ip link add "v$ID" netns "$HELPER" type veth peer name eth0 netns "$PEER"
+ip -n "$HELPER" link set "v$ID" master "lb$ID" up
+ip -n "$PEER" addr add 10.57.0.1/24 dev eth0
+ip -n "$PEER" link set eth0 up
+show_log_on_failure "$TMP/arca-relayd.log"
+# No Open vSwitch here: a bridge-only helper VM.
+start_daemon arca-relayd ip netns exec "$HELPER" "$RELAYD" --ovs-db="unix:$TMP/no-ovs.sock" --ovs-timeout=1
+wait_for "org.arca.Relay1 on the bus" ctl relay status
+out=$(ctl list)
+[ "$out" = $'DEVICE PORT ADDRESS GATEWAY MAC STATE\n\n0 networks listed.\n\nPORT BRIDGE PORT-NAME MAC VLAN STATE\n\n0 relays listed.' ] \
+	|| fail "arcactl list: $out"
+
+say "relay 5003 as arca-relay@5003.service starts it: a settings file and the socket PID 1 made"
+cat >"$TMP/5003.conf" <<-CONF
+	# /etc/arca/relay/5003.conf
+	Backend=bridge
+	Bridge=lb$ID
+	PortName=b$ID
+	MAC=02:42:ac:12:00:05
+	ContainerId=ctr-$ID
+CONF
+systemd-socket-activate -l "$TMP/relay.sock" -E DBUS_SYSTEM_BUS_ADDRESS \
+	"$ARCACTL" relay start 5003 --listen-fd=3 --config=-"$TMP/5003.conf" >"$TMP/activate-relay.log" 2>&1 &
+on_exit "kill $!"
+wait_for "the relay socket" test -S "$TMP/relay.sock"
+start_peer relay "$TMP/relay.sock" 10.57.0.2
+relay_state_is() { ctl relay status 5003 | grep -qx "            State: $1"; }
+wait_for "relay 5003 started and its host connected" relay_state_is connected
+ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"
+ip netns exec "$PEER" ping -c 3 -i 0.2 -W 2 10.57.0.2 >/dev/null || fail "ping across the relay failed"
+
+out=$(ctl relay list)
+echo "$out"
+# Columns as wide as their widest cell; the names carry the test's PID.
+bw=$((${#ID} + 2 > 6 ? ${#ID} + 2 : 6)) pw=$((${#ID} + 1 > 9 ? ${#ID} + 1 : 9))
+[ "$out" = "$(printf "PORT %-${bw}s %-${pw}s MAC               VLAN STATE\n" BRIDGE PORT-NAME
+              printf "5003 %-${bw}s %-${pw}s 02:42:ac:12:00:05    - connected\n" "lb$ID" "b$ID"
+              printf "\n1 relay listed.")" ] || fail "arcactl relay list printed the above"
+out=$(ctl status 5003)
+echo "$out"
+[ "$out" = "$(ctl relay status 5003)" ] || fail "status 5003 and relay status 5003 differ"
+grep -qx "          Backend: bridge" <<<"$out" || fail "status shows the wrong backend"
+grep -qx "     Container ID: ctr-$ID" <<<"$out" || fail "status lacks the container id"
+grep -qE "^        From host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped$" <<<"$out" \
+	|| fail "status shows no traffic from the host"
+ctl relay status | grep -qx "     Relays: 1 (1 connected)" || fail "arcactl relay status: $(ctl relay status)"
+ctl status --json=short | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["Forwarder"]["Networks"] == 0 and d["Relay"]["Relays"] == 1, d
+assert d["Relay"]["FramesFromHost"] >= 3, d' || fail "arcactl status --json=short"
+ctl relay list --json=pretty | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)["Relays"]
+assert [x["VsockPort"] for x in r] == [5003] and r[0]["VLAN"] == 0, r' || fail "arcactl relay list --json"
+
+say "relays too: reading for everyone, changing for root; errors in the daemon's words"
+as_nobody "$ARCACTL" relay status 5003 >/dev/null || fail "nobody cannot read a relay"
+expect 1 'arcactl: Rejected send message*member="StopRelay"*' as_nobody "$ARCACTL" relay stop 5003
+expect 1 "arcactl: A relay is started on vsock port 5003 already*" \
+	ctl relay start 5003 --listen="$TMP/relay2.sock"
+expect 1 "arcactl: No relay runs on vsock port 5009; 'arcactl relay list' shows them." ctl relay status 5009
+expect 2 "arcactl: invalid --vlan '5000'; see 'arcactl relay start --help'" ctl relay start 5009 --vlan=5000
+
+say "arcactl relay stop 5003, as arca-relay@5003.service's ExecStop= does"
+ctl relay stop 5003
+wait_for "the bridge port deleted" sh -c "! ip -n $HELPER link show b$ID"
+expect 1 "arcactl: No relay*5003*" ctl relay stop 5003
 
 say "peer-to-peer: arcactl --bus=PATH"
 start_daemon arca-forwarderd-p2p ip netns exec "$NS" "$FORWARDERD" --bus="$TMP/fw.bus" \

@@ -258,7 +258,7 @@ static void test_help_for_each_verb(void **state) {
 	static const struct {
 		const char *words[4];
 		Verb verb;
-		const char *options[14];
+		const char *options[16];
 	} cases[] = {
 		{ { "--help" }, VERB_NONE, { "--help", "--version", "--bus=", "--json=", "--no-legend" } },
 		{ { "-h" }, VERB_NONE, { "--help" } },
@@ -271,7 +271,8 @@ static void test_help_for_each_verb(void **state) {
 		{ { "relay", "--help" }, VERB_RELAY, { "relay start", "relay stop", "relay list", "relay status" } },
 		{ { "relay", "start", "--help" }, VERB_RELAY_START,
 		  { "--bridge=", "--port-name=", "--mac=", "--vlan=", "--iface-id=", "--network-id=",
-		    "--container-id=", "--mtu=", "--backend=", "--listen=", "--listen-fd=", "--config=" } },
+		    "--container-id=", "--mtu=", "--backend=", "--rate-limit=", "--listen=", "--listen-fd=",
+		    "--config=" } },
 		{ { "relay", "stop", "--help" }, VERB_RELAY_STOP, { "PORT" } },
 		{ { "relay", "list", "--help" }, VERB_RELAY_LIST, { "--json=", "--no-legend" } },
 		{ { "relay", "status", "--help" }, VERB_RELAY_STATUS, { "--json=" } },

@@ -54,6 +54,7 @@ static void test_relay_file_every_key(void **state) {
 	                              "ContainerId=c1\n"
 	                              "MTU=9000\n"
 	                              "Backend=bridge\n"
+	                              "RateLimit=1M\n"
 	                              "Listen=vsock:3:5001\n");
 	RelaySettings s;
 
@@ -68,6 +69,7 @@ static void test_relay_file_every_key(void **state) {
 	assert_string_equal(s.container_id, "c1");
 	assert_int_equal(s.mtu, 9000);
 	assert_string_equal(s.backend, "bridge");
+	assert_int_equal(s.rate_limit, 1000000);
 	assert_string_equal(s.listen, "vsock:3:5001");
 
 	/* The command line overrides the file. */
@@ -405,6 +407,7 @@ static void test_relay_call_carries_what_is_set(void **state) {
 	assert_int_equal(settings_set(relay_settings_table, &s, "MTU", "9000"), 0);
 	assert_int_equal(settings_set(relay_settings_table, &s, "Backend", "ovs"), 0);
 	assert_int_equal(settings_set(relay_settings_table, &s, "Listen", "@relay"), 0);
+	assert_int_equal(settings_set(relay_settings_table, &s, "RateLimit", "125M"), 0);
 	m = new_call(&w, "StartRelay");
 	assert_int_equal(relay_settings_append(m, 5001, &s), 0);
 	seal(m);
@@ -415,7 +418,7 @@ static void test_relay_call_carries_what_is_set(void **state) {
 	assert_int_equal(vlan, 12);
 	options = dump_options(m);
 	assert_string_equal(options, "IfaceId=s:c1-eth0 NetworkId=s:n1 ContainerId=s:c1 MTU=u:9000 "
-	                             "Backend=s:ovs Listen=s:@relay");
+	                             "Backend=s:ovs Listen=s:@relay RateLimit=t:125000000");
 	free(options);
 	sd_bus_message_unref(m);
 
