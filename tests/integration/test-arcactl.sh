@@ -133,7 +133,8 @@ grep -qx "             Peer: unix:pid=[0-9]*,uid=0" <<<"$out" || fail "status sh
 grep -qx "          Gateway: fd00:78::1" <<<"$out" || fail "status shows a default route"
 grep -qE "^          To host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped$" <<<"$out" \
 	|| fail "status shows no traffic to the host"
-[ "$(ctl status 5001)" = "$out" ] || fail "status by port differs from status by device"
+[ "$(ctl status 5001 | grep -v frames)" = "$(grep -v frames <<<"$out")" ] \
+	|| fail "status by port differs from status by device"
 ctl status | grep -qx "   Networks: 2" || fail "arcactl status: $(ctl status)"
 
 say "--json for scripts"
@@ -228,7 +229,9 @@ bw=$((${#ID} + 2 > 6 ? ${#ID} + 2 : 6)) pw=$((${#ID} + 1 > 9 ? ${#ID} + 1 : 9))
               printf "\n1 relay listed.")" ] || fail "arcactl relay list printed the above"
 out=$(ctl status 5003)
 echo "$out"
-[ "$out" = "$(ctl relay status 5003)" ] || fail "status 5003 and relay status 5003 differ"
+# The same page either way, but for the counters, which move meanwhile.
+[ "$(grep -v frames <<<"$out")" = "$(ctl relay status 5003 | grep -v frames)" ] \
+	|| fail "status 5003 and relay status 5003 differ"
 grep -qx "          Backend: bridge" <<<"$out" || fail "status shows the wrong backend"
 grep -qx "     Container ID: ctr-$ID" <<<"$out" || fail "status lacks the container id"
 grep -qE "^        From host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped$" <<<"$out" \
