@@ -13,6 +13,12 @@ build=$1 unitdir=$2
 for t in strace ip python3 systemd-analyze; do
 	command -v "$t" >/dev/null || { echo "SKIP: needs $t (scripts/install-deps installs it)"; exit 77; }
 done
+# A sanitizer's runtime makes system calls of its own and cannot run under
+# ptrace; the plain build is the one to check.
+if ldd "$build/src/forwarderd/arca-forwarderd" | grep -qE 'lib(asan|ubsan)'; then
+	echo "SKIP: a sanitizer build; scripts/test runs this suite in the plain build too"
+	exit 77
+fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
 arcactl=$build/src/arcactl/arcactl
 peer=$top/tests/integration/lib/frame-peer.py
@@ -55,7 +61,13 @@ stop_traced() {
 	# strace -o blocks fatal signals: SIGTERM goes to the daemon, and strace
 	# ends with it, with the daemon's exit status.
 	pkill -TERM -P "$daemon"
-	wait "$daemon" || { cat "$tmp/$1.log"; echo "FAIL: $1 exited with $? on SIGTERM"; exit 1; }
+	local rc=0
+	wait "$daemon" || rc=$?
+	if [ $rc -ne 0 ]; then
+		cat "$tmp/$1.log"
+		echo "FAIL: $1 exited with $rc on SIGTERM"
+		exit 1
+	fi
 	daemon=
 }
 
