@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# arcactl as a person uses it against the real daemons: on a system bus
+# that enforces the bus policy of dbus/ (reading for everyone, changing for
+# root), arca-forwarderd with a network attached as arca-forwarder@.service
+# does it (a settings file and a socket PID 1 made, on the host's first
+# connection), arca-relayd with a relay on a Linux bridge started the same
+# way as arca-relay@.service, then peer-to-peer with --bus=PATH.
+source "$(dirname "$0")/lib/common.sh"
+require_root
+require_tools ip ping setpriv dbus-daemon systemd-socket-activate
+ARCACTL=$BUILD/src/arcactl/arcactl
+FORWARDERD=$BUILD/src/forwarderd/arca-forwarderd
+RELAYD=$BUILD/src/relayd/arca-relayd
+[ -x "$ARCACTL" ] || fail "arcactl not built in $BUILD"
+[ -x "$FORWARDERD" ] || fail "arca-forwarderd not built in $BUILD"
+[ -x "$RELAYD" ] || fail "arca-relayd not built in $BUILD"
+
+make_tmpdir
+NS=arca-ctl-$ID          # the container VM
+HELPER=arca-ctlh-$ID     # the helper VM
+PEER=arca-ctlp-$ID       # a container on the helper's bridge
+make_netns "$NS"
+
+# A system bus as Debian's: nothing but the bus driver may be called unless
+# a policy says so, and ours are the ones in dbus/.
+start_policy_bus() {
+	mkdir -p "$TMP/dbus"
+	chmod 755 "$TMP" "$TMP/dbus"
+	cat >"$TMP/dbus/bus.conf" <<-CONF
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=$TMP/dbus/system_bus_socket</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/>
+	    <deny own="*"/>
+	    <deny send_type="method_call"/>
+	    <allow send_type="signal"/>
+	    <allow send_requested_reply="true" send_type="method_return"/>
+	    <allow send_requested_reply="true" send_type="error"/>
+	    <allow receive_type="*"/>
+	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+	  </policy>
+	  <include>$TOP/dbus/org.arca.Forwarder1.conf</include>
+	  <include>$TOP/dbus/org.arca.Relay1.conf</include>
+	</busconfig>
+	CONF
+	dbus-daemon --config-file="$TMP/dbus/bus.conf" --fork --print-pid=3 3>"$TMP/dbus/pid"
+	on_exit "kill \$(cat '$TMP/dbus/pid')"
+	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/dbus/system_bus_socket"
+}
+
+ctl() { "$ARCACTL" "$@"; }
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+no_device() { ! ip -n "$NS" link show "$1" >/dev/null 2>&1; }
+
+# expect CODE STDERR COMMAND...: the command exits with CODE and writes
+# exactly STDERR ('*' in it matches anything).
+expect() {
+	local code=$1 want=$2 rc=0
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" -eq "$code" ] || fail "'$*' exited with $rc, not $code: $(cat "$TMP/err")"
+	# shellcheck disable=SC2053
+	[[ "$(cat "$TMP/err")" == $want ]] || fail "'$*' said '$(cat "$TMP/err")', not '$want'"
+	echo "   $code: $(cat "$TMP/err")"
+}
+
+start_peer() {   # start_peer NAME SOCKET IP
+	"$PY" "$LIB/frame-peer.py" --connect "$2" --ip "$3" >"$TMP/$1.out" 2>&1 &
+	eval "PEER_$1=$!"
+	on_exit "kill $!"
+}
+
+state_is() { ctl status "$1" | grep -qx "            State: $2"; }
+
+say "arca-forwarderd on a system bus with the bus policy of dbus/"
+start_policy_bus
+show_log_on_failure "$TMP/arca-forwarderd.log"
+start_daemon arca-forwarderd ip netns exec "$NS" "$FORWARDERD" \
+	--resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
+wait_for "org.arca.Forwarder1 on the bus" ctl status
+
+say "nothing attached yet; arca-relayd is not running, so it is left out"
+out=$(ctl list)
+[ "$out" = $'DEVICE PORT ADDRESS GATEWAY MAC STATE\n\n0 networks listed.' ] || fail "arcactl list: $out"
+ctl status | grep -qx "   Networks: 0" || fail "arcactl status: $(ctl status)"
+
+say "arcactl attach eth0 5000 10.77.0.2/24 10.77.0.1 ..."
+ctl attach eth0 5000 10.77.0.2/24 10.77.0.1 --listen="$TMP/eth0.sock" \
+	--mac=02:42:ac:12:00:02 --mtu=1400 --dns=10.77.0.53 --dns=fd00:78::53
+ip -n "$NS" link show eth0 | grep -q "mtu 1400" || fail "eth0 has the wrong MTU"
+ip -n "$NS" link show eth0 | grep -q "02:42:ac:12:00:02" || fail "eth0 has the wrong MAC"
+ip -n "$NS" -4 addr show eth0 | grep -q "inet 10.77.0.2/24" || fail "eth0 lacks its address"
+ip -n "$NS" route show default | grep -q "via 10.77.0.1 dev eth0" || fail "no default route via eth0"
+grep -qx "nameserver fd00:78::53" "$TMP/resolv.conf" || fail "resolv.conf lacks the DNS servers"
+
+say "eth1 as arca-forwarder@5001.service attaches it: a settings file, and the socket PID 1 made"
+cat >"$TMP/5001.conf" <<-CONF
+	# /etc/arca/forwarder/5001.conf
+	Device=eth1
+	Address=fd00:78::2/64
+	Gateway=fd00:78::1
+	DefaultRoute=no
+	MAC=02:42:ac:12:00:03
+CONF
+# Like an enabled arca-forwarder@5001.socket: the host's first connection
+# runs the unit's ExecStart= with the listener as fd 3.
+systemd-socket-activate -l "$TMP/eth1.sock" -E DBUS_SYSTEM_BUS_ADDRESS \
+	"$ARCACTL" attach 5001 --listen-fd=3 --config="$TMP/5001.conf" >"$TMP/activate.log" 2>&1 &
+on_exit "kill $!"
+wait_for "the socket" test -S "$TMP/eth1.sock"
+no_device eth1 || fail "eth1 exists before the host connected"
+start_peer eth1 "$TMP/eth1.sock" fd00:78::1
+wait_for "eth1 attached and its first host connected" state_is eth1 connected
+ip netns exec "$NS" ping -6 -c 3 -i 0.2 -W 2 fd00:78::1 >/dev/null || fail "ping over eth1 failed"
+ip -n "$NS" -6 route show default | grep -q eth1 && fail "DefaultRoute=no made a default route"
+
+say "arcactl list and status, as a person reads them"
+out=$(ctl list)
+echo "$out"
+[ "$out" = "DEVICE PORT ADDRESS       GATEWAY    MAC               STATE
+eth0   5000 10.77.0.2/24  10.77.0.1  02:42:ac:12:00:02 listening
+eth1   5001 fd00:78::2/64 fd00:78::1 02:42:ac:12:00:03 connected
+
+2 networks listed." ] || fail "arcactl list printed the above"
+out=$(ctl status eth1)
+echo "$out"
+grep -qx "● eth1" <<<"$out" || fail "status has no title"
+grep -qx "             Peer: unix:pid=[0-9]*,uid=0" <<<"$out" || fail "status shows no peer"
+grep -qx "          Gateway: fd00:78::1" <<<"$out" || fail "status shows a default route"
+grep -qE "^          To host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped$" <<<"$out" \
+	|| fail "status shows no traffic to the host"
+[ "$(ctl status 5001 | grep -v frames)" = "$(grep -v frames <<<"$out")" ] \
+	|| fail "status by port differs from status by device"
+ctl status | grep -qx "   Networks: 2" || fail "arcactl status: $(ctl status)"
+
+say "--json for scripts"
+ctl list --json=short | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert set(d) == {"Networks"}, d
+n = {x["Device"]: x for x in d["Networks"]}
+assert n["eth0"]["VsockPort"] == 5000 and n["eth0"]["PrefixLength"] == 24, n
+assert n["eth1"]["State"] == "connected", n' || fail "arcactl list --json=short"
+ctl status eth1 --json=pretty | "$PY" -c '
+import json, sys
+n = json.load(sys.stdin)["Networks"][0]
+assert n["Device"] == "eth1" and n["DefaultRoute"] is False and n["MTU"] == 1500, n
+assert n["FramesToHost"] >= 3 and n["BytesFromHost"] > 0 and n["Connections"] == 1, n' \
+	|| fail "arcactl status eth1 --json=pretty"
+
+say "reading is for everyone; changing is for root, and the bus policy refuses it first"
+as_nobody "$ARCACTL" list >/dev/null || fail "nobody cannot list"
+as_nobody "$ARCACTL" status eth0 >/dev/null || fail "nobody cannot read a network's status"
+expect 1 'arcactl: Rejected send message*member="DetachNetwork"*' as_nobody "$ARCACTL" detach eth0
+expect 1 'arcactl: Rejected send message*member="AttachNetwork"*' \
+	as_nobody "$ARCACTL" attach eth9 5009 10.79.0.2 --listen="$TMP/eth9.sock"
+ip -n "$NS" link show eth0 >/dev/null || fail "eth0 went away"
+
+say "failures are one line with the daemon's words and exit 1; usage errors exit 2"
+expect 1 "arcactl: A network is attached as 'eth0' already; detach it first or pick another device name." \
+	ctl attach eth0 5009 10.79.0.2 --listen="$TMP/eth9.sock"
+expect 1 "arcactl: No network is attached as 'eth9'; 'arcactl list' shows the attached ones." ctl detach eth9
+expect 1 "arcactl: No network is attached as 'eth9' and no relay runs on port eth9; 'arcactl list' shows them." \
+	ctl status eth9
+expect 1 "arcactl: The name org.arca.Relay1 was not provided by any .service files" ctl relay list
+printf 'Device=eth9\nColour=blue\n' >"$TMP/bad.conf"
+expect 1 "arcactl: $TMP/bad.conf:2: unknown key 'Colour'" ctl attach 5009 --config="$TMP/bad.conf"
+expect 1 "arcactl: $TMP/none.conf: No such file or directory" ctl attach 5009 --config="$TMP/none.conf"
+expect 1 "arcactl: $TMP/none.conf: no device given (Device=)" ctl attach 5009 --config=-"$TMP/none.conf"
+expect 1 "arcactl: --listen-fd=9: fd 9 is not open." ctl attach eth9 5009 10.79.0.2 --listen-fd=9
+expect 1 "arcactl: --listen-fd=0: fd 0 is not a socket: Socket operation on non-socket" \
+	ctl attach eth9 5009 10.79.0.2 --listen-fd=0 </dev/null
+expect 2 "arcactl: 'attach' takes at least 3 arguments, not 2; see 'arcactl attach --help'" ctl attach eth9 5009
+no_device eth9 || fail "a failed attach left eth9 behind"
+
+say "detach by name, and by port as arca-forwarder@.service's ExecStop= does"
+ctl detach eth0
+no_device eth0 || fail "eth0 is still there"
+ctl detach 5001
+no_device eth1 || fail "eth1 is still there"
+ctl list --no-legend | grep -q . && fail "networks left: $(ctl list)"
+
+say "arca-relayd joins the bus; arcactl list shows both daemons"
+make_netns "$HELPER"
+make_netns "$PEER"
+ip -n "$HELPER" link add "lb$ID" type bridge
+ip -n "$HELPER" link set "lb$ID" up
+ip link add "v$ID" netns "$HELPER" type veth peer name eth0 netns "$PEER"
+ip -n "$HELPER" link set "v$ID" master "lb$ID" up
+ip -n "$PEER" addr add 10.57.0.1/24 dev eth0
+ip -n "$PEER" link set eth0 up
+show_log_on_failure "$TMP/arca-relayd.log"
+# No Open vSwitch here: a bridge-only helper VM.
+start_daemon arca-relayd ip netns exec "$HELPER" "$RELAYD" --ovs-db="unix:$TMP/no-ovs.sock" --ovs-timeout=1
+wait_for "org.arca.Relay1 on the bus" ctl relay status
+out=$(ctl list)
+[ "$out" = $'DEVICE PORT ADDRESS GATEWAY MAC STATE\n\n0 networks listed.\n\nPORT BRIDGE PORT-NAME MAC VLAN STATE\n\n0 relays listed.' ] \
+	|| fail "arcactl list: $out"
+
+say "relay 5003 as arca-relay@5003.service starts it: a settings file and the socket PID 1 made"
+cat >"$TMP/5003.conf" <<-CONF
+	# /etc/arca/relay/5003.conf
+	Backend=bridge
+	Bridge=lb$ID
+	PortName=b$ID
+	MAC=02:42:ac:12:00:05
+	ContainerId=ctr-$ID
+CONF
+systemd-socket-activate -l "$TMP/relay.sock" -E DBUS_SYSTEM_BUS_ADDRESS \
+	"$ARCACTL" relay start 5003 --listen-fd=3 --config=-"$TMP/5003.conf" >"$TMP/activate-relay.log" 2>&1 &
+on_exit "kill $!"
+wait_for "the relay socket" test -S "$TMP/relay.sock"
+start_peer relay "$TMP/relay.sock" 10.57.0.2
+relay_state_is() { ctl relay status 5003 | grep -qx "            State: $1"; }
+wait_for "relay 5003 started and its host connected" relay_state_is connected
+ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"
+ip netns exec "$PEER" ping -c 3 -i 0.2 -W 2 10.57.0.2 >/dev/null || fail "ping across the relay failed"
+
+out=$(ctl relay list)
+echo "$out"
+# Columns as wide as their widest cell; the names carry the test's PID.
+bw=$((${#ID} + 2 > 6 ? ${#ID} + 2 : 6)) pw=$((${#ID} + 1 > 9 ? ${#ID} + 1 : 9))
+[ "$out" = "$(printf "PORT %-${bw}s %-${pw}s MAC               VLAN STATE\n" BRIDGE PORT-NAME
+              printf "5003 %-${bw}s %-${pw}s 02:42:ac:12:00:05    - connected\n" "lb$ID" "b$ID"
+              printf "\n1 relay listed.")" ] || fail "arcactl relay list printed the above"
+out=$(ctl status 5003)
+echo "$out"
+# The same page either way, but for the counters, which move meanwhile.
+[ "$(grep -v frames <<<"$out")" = "$(ctl relay status 5003 | grep -v frames)" ] \
+	|| fail "status 5003 and relay status 5003 differ"
+grep -qx "          Backend: bridge" <<<"$out" || fail "status shows the wrong backend"
+grep -qx "     Container ID: ctr-$ID" <<<"$out" || fail "status lacks the container id"
+grep -qE "^        From host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped$" <<<"$out" \
+	|| fail "status shows no traffic from the host"
+ctl relay status | grep -qx "     Relays: 1 (1 connected)" || fail "arcactl relay status: $(ctl relay status)"
+ctl status --json=short | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["Forwarder"]["Networks"] == 0 and d["Relay"]["Relays"] == 1, d
+assert d["Relay"]["FramesFromHost"] >= 3, d' || fail "arcactl status --json=short"
+ctl relay list --json=pretty | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)["Relays"]
+assert [x["VsockPort"] for x in r] == [5003] and r[0]["VLAN"] == 0, r' || fail "arcactl relay list --json"
+
+say "relays too: reading for everyone, changing for root; errors in the daemon's words"
+as_nobody "$ARCACTL" relay status 5003 >/dev/null || fail "nobody cannot read a relay"
+expect 1 'arcactl: Rejected send message*member="StopRelay"*' as_nobody "$ARCACTL" relay stop 5003
+expect 1 "arcactl: A relay is started on vsock port 5003 already*" \
+	ctl relay start 5003 --listen="$TMP/relay2.sock"
+expect 1 "arcactl: No relay runs on vsock port 5009; 'arcactl relay list' shows them." ctl relay status 5009
+expect 2 "arcactl: invalid --vlan '5000'; see 'arcactl relay start --help'" ctl relay start 5009 --vlan=5000
+
+say "arcactl relay stop 5003, as arca-relay@5003.service's ExecStop= does"
+ctl relay stop 5003
+wait_for "the bridge port deleted" sh -c "! ip -n $HELPER link show b$ID"
+expect 1 "arcactl: No relay*5003*" ctl relay stop 5003
+
+say "peer-to-peer: arcactl --bus=PATH"
+start_daemon arca-forwarderd-p2p ip netns exec "$NS" "$FORWARDERD" --bus="$TMP/fw.bus" \
+	--resolv-conf="$TMP/resolv-p2p.conf" --state-dir="$TMP/state-p2p"
+show_log_on_failure "$TMP/arca-forwarderd-p2p.log"
+wait_for "the peer-to-peer socket" ctl --bus="$TMP/fw.bus" status
+ctl --bus="$TMP/fw.bus" attach eth2 5002 10.78.0.2 --listen="$TMP/eth2.sock"
+ctl --bus="$TMP/fw.bus" list --no-legend | grep -q "^eth2 5002 10.78.0.2/24 - " \
+	|| fail "list over --bus: $(ctl --bus="$TMP/fw.bus" list)"
+ctl list --no-legend | grep -q eth2 && fail "the system bus daemon lists eth2"
+expect 1 "arcactl: $TMP/fw.bus does not serve org.arca.Relay1; is it arca-relayd's socket?" \
+	ctl --bus="$TMP/fw.bus" relay list
+ctl --bus="$TMP/fw.bus" detach 5002
+no_device eth2 || fail "eth2 is still there"
+
+echo "PASS"

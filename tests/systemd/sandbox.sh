@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Would the units' sandbox let the daemons work? Each daemon runs under
+# strace through a session of arcactl calls (a network with DNS servers and
+# a host connected; a relay on a Linux bridge with a host connected), then
+# what it did is held against its unit's SystemCallFilter= and
+# RestrictAddressFamilies=. No PID 1 needed, but root (TAP devices, netns).
+#
+#   sandbox.sh BUILD UNITDIR
+set -euo pipefail
+
+build=$1 unitdir=$2
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces, TAP devices)"; exit 77; }
+for t in strace ip python3 systemd-analyze; do
+	command -v "$t" >/dev/null || { echo "SKIP: needs $t (scripts/install-deps installs it)"; exit 77; }
+done
+# A sanitizer's runtime makes system calls of its own and cannot run under
+# ptrace; the plain build is the one to check.
+if ldd "$build/src/forwarderd/arca-forwarderd" | grep -qE 'lib(asan|ubsan)'; then
+	echo "SKIP: a sanitizer build; scripts/test runs this suite in the plain build too"
+	exit 77
+fi
+top=$(cd "$(dirname "$0")/../.." && pwd)
+arcactl=$build/src/arcactl/arcactl
+peer=$top/tests/integration/lib/frame-peer.py
+
+tmp=$(mktemp -d "/tmp/arca-sandbox-$$-XXXX")
+ns=arca-sbx-$$
+cleanup() {
+	local rc=$?
+	[ -n "${daemon:-}" ] && pkill -KILL -P "$daemon" 2>/dev/null
+	[ -n "${host:-}" ] && kill "$host" 2>/dev/null
+	wait 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+	exit $rc
+}
+trap cleanup EXIT
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+
+# run_traced NAME ARGS...: the daemon under strace, serving $tmp/NAME.bus.
+run_traced() {
+	local name=$1
+	shift
+	ip netns exec "$ns" strace -f -qq -o "$tmp/$name.trace" "$@" --bus="$tmp/$name.bus" \
+		>"$tmp/$name.log" 2>&1 &
+	daemon=$!
+	for _ in $(seq 100); do
+		"$arcactl" --bus="$tmp/$name.bus" status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$tmp/$name.log"
+	echo "FAIL: $name did not come up"
+	exit 1
+}
+
+stop_traced() {
+	kill "$host" 2>/dev/null || true
+	wait "$host" 2>/dev/null || true
+	host=
+	# strace -o blocks fatal signals: SIGTERM goes to the daemon, and strace
+	# ends with it, with the daemon's exit status.
+	pkill -TERM -P "$daemon"
+	local rc=0
+	wait "$daemon" || rc=$?
+	if [ $rc -ne 0 ]; then
+		cat "$tmp/$1.log"
+		echo "FAIL: $1 exited with $rc on SIGTERM"
+		exit 1
+	fi
+	daemon=
+}
+
+ctl() { "$arcactl" --bus="$tmp/$bus.bus" "$@"; }
+
+bus=forwarderd
+run_traced forwarderd "$build/src/forwarderd/arca-forwarderd" \
+	--resolv-conf="$tmp/resolv.conf" --state-dir="$tmp/state"
+ctl attach eth0 5000 10.59.0.2/24 10.59.0.1 --listen="$tmp/eth0.sock" --dns=10.59.0.53 --rate-limit=10M
+python3 "$peer" --connect "$tmp/eth0.sock" --ip 10.59.0.1 >/dev/null 2>&1 &
+host=$!
+ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.59.0.1 >/dev/null || echo "warning: no ping reply over eth0"
+ctl status eth0 >/dev/null
+ctl detach eth0
+stop_traced forwarderd
+
+bus=relayd
+ip -n "$ns" link add br-sbx type bridge
+run_traced relayd "$build/src/relayd/arca-relayd" --ovs-db="unix:$tmp/no-ovs.sock" --ovs-timeout=2
+ctl relay start 5003 --backend=bridge --bridge=br-sbx --listen="$tmp/relay.sock"
+python3 "$peer" --connect "$tmp/relay.sock" --ip 10.59.1.2 >/dev/null 2>&1 &
+host=$!
+for _ in $(seq 50); do
+	ctl relay status 5003 | grep -q "State: connected" && break
+	sleep 0.1
+done
+ctl relay status 5003 | grep -q "State: connected" || echo "warning: the relay's host did not connect"
+ctl relay stop 5003
+stop_traced relayd
+
+rc=0
+python3 "$(dirname "$0")/sandbox-check.py" "$unitdir/arca-forwarderd.service" "$tmp/forwarderd.trace" || rc=1
+python3 "$(dirname "$0")/sandbox-check.py" "$unitdir/arca-relayd.service" "$tmp/relayd.trace" || rc=1
+exit $rc
