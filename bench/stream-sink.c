@@ -13,15 +13,25 @@
  * every peer hangs up or SIGTERM, i.e. past any measured window; SIGUSR1
  * prints a snapshot (see bench.h). With many --connect it just holds the
  * connections open, which is what the idle measurement needs.
+ *
+ * --poll-usec N drains the stream without blocking and sleeps N us when
+ * it is empty. A blocking reader is woken by every write of the sender; a
+ * sender that writes twice per frame (the seed loop) then costs the sink,
+ * which shares its CPU with the traffic source, two wake-ups per frame and
+ * starves the source. Polling wakes the sink at most 1e6/N times a second
+ * whatever the sender does, so the program under test, not the sink, sets
+ * the pace.
  */
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -42,7 +52,7 @@ typedef struct Decoder {
 static uint64_t bad_frames;
 
 static void help(void) {
-	printf("Usage: stream-sink --connect PATH [--connect PATH...] [--raw BYTES]\n"
+	printf("Usage: stream-sink --connect PATH [--connect PATH...] [--raw BYTES] [--poll-usec N]\n"
 	       "Connects to unix stream sockets and counts the length32 frames arriving\n"
 	       "(or, with --raw, unframed bytes as BYTES-byte frames) until the peers\n"
 	       "hang up or SIGTERM. SIGUSR1 prints \"snapshot MONO_NS FRAMES BYTES\".\n");
@@ -85,11 +95,12 @@ static int decode(Decoder *d, const uint8_t *p, size_t n, BenchCounter *c) {
 }
 
 int main(int argc, char *argv[]) {
-	enum { ARG_CONNECT = 0x100, ARG_RAW };
+	enum { ARG_CONNECT = 0x100, ARG_RAW, ARG_POLL_USEC };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "connect", required_argument, NULL, ARG_CONNECT },
 		{ "raw", required_argument, NULL, ARG_RAW },
+		{ "poll-usec", required_argument, NULL, ARG_POLL_USEC },
 		{}
 	};
 	static uint8_t buf[SINK_READ_BYTES];
@@ -97,7 +108,7 @@ int main(int argc, char *argv[]) {
 	static Decoder decoders[SINK_CONNECTIONS_MAX];
 	const char *paths[SINK_CONNECTIONS_MAX];
 	size_t npaths = 0, open_fds;
-	uint64_t raw = 0, raw_bytes = 0;
+	uint64_t raw = 0, raw_bytes = 0, poll_usec = 0;
 	BenchCounter c = {};
 	int opt;
 
@@ -116,11 +127,14 @@ int main(int argc, char *argv[]) {
 		case ARG_RAW:
 			raw = bench_parse_u64("--raw", optarg);
 			break;
+		case ARG_POLL_USEC:
+			poll_usec = bench_parse_u64("--poll-usec", optarg);
+			break;
 		default:
 			return EXIT_FAILURE;
 		}
-	if (npaths == 0) {
-		fprintf(stderr, "stream-sink: give at least one --connect PATH.\n");
+	if (npaths == 0 || (poll_usec > 0 && npaths > 1)) {
+		fprintf(stderr, "stream-sink: give at least one --connect PATH (one with --poll-usec).\n");
 		return EXIT_FAILURE;
 	}
 
@@ -129,6 +143,10 @@ int main(int argc, char *argv[]) {
 		int fd = bench_unix_connect(paths[i], SINK_CONNECT_TIMEOUT_MS);
 		if (fd < 0) {
 			fprintf(stderr, "stream-sink: cannot connect to %s: %s\n", paths[i], strerror(-fd));
+			return EXIT_FAILURE;
+		}
+		if (poll_usec > 0 && fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+			fprintf(stderr, "stream-sink: cannot make %s non-blocking: %m\n", paths[i]);
 			return EXIT_FAILURE;
 		}
 		fds[i] = (struct pollfd) { .fd = fd, .events = POLLIN };
@@ -149,6 +167,14 @@ int main(int argc, char *argv[]) {
 			if (fds[i].fd < 0 || (npaths > 1 && !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))))
 				continue;
 			n = read(fds[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EAGAIN && poll_usec > 0) {
+				const struct timespec ts = {
+					.tv_sec = (time_t) (poll_usec / 1000000),
+					.tv_nsec = (long) (poll_usec % 1000000) * 1000,
+				};
+				nanosleep(&ts, NULL);
+				continue;
+			}
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0 || (!raw && decode(&decoders[i], buf, (size_t) n, &c) < 0)) {
