@@ -9,9 +9,12 @@
 
 #include "log.h"
 #include "manager.h"
+#include "conffile.h"
 #include "netdev.h"
+#include "network-state.h"
+#include <dirent.h>
 
-int manager_new(Manager **ret, sd_event *event, const char *resolv_conf) {
+int manager_new(Manager **ret, sd_event *event, const char *resolv_conf, const char *state_dir) {
 	_cleanup_(manager_freep) Manager *m = NULL;
 	int r;
 
@@ -20,6 +23,7 @@ int manager_new(Manager **ret, sd_event *event, const char *resolv_conf) {
 		return -ENOMEM;
 	m->event = sd_event_ref(event);
 	m->resolv_conf = resolv_conf ?: RESOLV_CONF_DEFAULT;
+	m->state_dir = state_dir ?: FORWARDER_STATE_DIR_DEFAULT;
 	(void) sd_event_now(event, CLOCK_MONOTONIC, &m->start_usec);
 
 	r = netdev_open(&m->nl);
@@ -48,9 +52,98 @@ Manager *manager_free(Manager *m) {
 	return NULL;
 }
 
-int manager_start_bus(Manager *m, const char *p2p_path) {
-	return bus_server_new(&m->bus, m->event, FORWARDER_BUS_NAME, p2p_path,
+int manager_start_bus(Manager *m, const char *p2p_path, int p2p_fd) {
+	return bus_server_new(&m->bus, m->event, FORWARDER_BUS_NAME, p2p_path, p2p_fd,
 	                      forwarder_bus_setup, m);
+}
+
+static void manager_add(Manager *m, Network *n) {
+	/* Append: listings keep attach order. */
+	Network **tail = &m->networks;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = n;
+	m->n_networks++;
+}
+
+static int manager_restore_one(Manager *m, FdStore *store, const char *path) {
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	char message[CONF_ERROR_MAX], name[FDSTORE_NAME_MAX];
+	NetworkConfig config = { .listen_fd = -1 };
+	NetworkAdopt adopt = { .tap_fd = -1, .conn_fd = -1 };
+	NetworkStateFile s;
+	Network *n;
+	int r;
+
+	r = network_state_load(path, &s, message);
+	if (r < 0) {
+		log_error("Ignoring network state: %s", message);
+		return r;
+	}
+
+	fdstore_name(name, "tap", s.device);
+	adopt.tap_fd = fdstore_take(store, name);
+	fdstore_name(name, "conn", s.device);
+	adopt.conn_fd = fdstore_take(store, name);
+	fdstore_name(name, "listen", s.device);
+	s.options.listen_fd = fdstore_take(store, name);
+	if (s.options.listen_fd >= 0) {
+		free(s.options.listen);
+		s.options.listen = NULL;
+	}
+
+	r = network_config_new(&config, s.device, s.vsock_port, s.address, s.gateway,
+	                       s.prefix_len, &s.options, &error);
+	if (r >= 0)
+		r = network_new(&n, m, &config, s.metric, &adopt, &error);
+	network_config_done(&config);
+	safe_close(adopt.tap_fd);
+	safe_close(adopt.conn_fd);
+	if (r < 0) {
+		log_error("%s: cannot restore the network: %s", s.device,
+		          error.message ?: strerror(-r));
+		network_state_done(&s);
+		return r;
+	}
+
+	log_info("%s: restored%s.", s.device,
+	         n->state == NETWORK_CONNECTED ? ", host still connected" : "");
+	network_state_done(&s);
+	manager_add(m, n);
+	return 0;
+}
+
+void manager_restore(Manager *m, FdStore *store) {
+	DIR *d;
+	struct dirent *de;
+
+	d = opendir(m->state_dir);
+	if (!d)
+		return;
+
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		size_t len = strlen(de->d_name);
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		if (asprintf(&path, "%s/%s", m->state_dir, de->d_name) < 0)
+			break;
+		if (manager_restore_one(m, store, path) < 0)
+			(void) unlink(path);
+	}
+	closedir(d);
+
+	if (m->n_networks > 0)
+		(void) manager_write_resolv_conf(m);
+	manager_notify_status(m);
+}
+
+void manager_shutdown(Manager *m) {
+	if (fdstore_available())
+		return;
+	for (Network *n = m->networks; n; n = n->next)
+		(void) network_state_remove(n, m->state_dir);
 }
 
 Network *manager_find_network(Manager *m, const char *device) {
@@ -99,16 +192,16 @@ int manager_attach(Manager *m, NetworkConfig *config, Network **ret, sd_bus_erro
 		                         "Vsock port %u is used by network '%s'; pick another port.",
 		                         config->vsock_port, other->config.device);
 
-	r = network_new(&n, m, config, manager_pick_metric(m), error);
+	r = network_new(&n, m, config, manager_pick_metric(m),
+	                &(NetworkAdopt) { .tap_fd = -1, .conn_fd = -1 }, error);
 	if (r < 0)
 		return r;
 
-	/* Append: listings keep attach order. */
-	Network **tail = &m->networks;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = n;
-	m->n_networks++;
+	r = network_state_save(n, m->state_dir);
+	if (r < 0)
+		log_warning_errno(r, "%s: failed to save state in %s, a restart will lose it: %m",
+		                  n->config.device, m->state_dir);
+	manager_add(m, n);
 
 	if (n->config.dns)
 		(void) manager_write_resolv_conf(m);
@@ -132,6 +225,8 @@ void manager_detach(Manager *m, Network *n) {
 	if (m->bus)
 		bus_server_emit_object_removed(m->bus, n->path);
 	log_info("%s: detached.", n->config.device);
+	(void) network_state_remove(n, m->state_dir);
+	network_forget(n);
 	network_free(n);
 
 	if (had_dns)

@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "bus.h"
+#include "fdstore.h"
 #include "network.h"
 
 #define FORWARDER_BUS_NAME "org.arca.Forwarder1"
@@ -31,14 +32,25 @@ struct Manager {
 	unsigned n_networks;
 	uint64_t start_usec;
 	const char *resolv_conf;
+	const char *state_dir;
 };
 
-int manager_new(Manager **ret, sd_event *event, const char *resolv_conf);
+int manager_new(Manager **ret, sd_event *event, const char *resolv_conf, const char *state_dir);
 Manager *manager_free(Manager *m);
 DEFINE_POINTER_CLEANUP(Manager, manager_free);
 
-/* Serves the objects: on the system bus, or peer-to-peer on p2p_path. */
-int manager_start_bus(Manager *m, const char *p2p_path);
+/* Serves the objects: on the system bus, or peer-to-peer on p2p_fd (a
+ * passed listening socket) or p2p_path. */
+int manager_start_bus(Manager *m, const char *p2p_path, int p2p_fd);
+
+/* Attaches the networks the state directory names, adopting what the fd
+ * store kept of them; a network that cannot come back is logged and its
+ * state removed. */
+void manager_restore(Manager *m, FdStore *store);
+
+/* On shutdown: without a service manager to keep the fds, nothing survives
+ * this process, so the state goes too; with one, both stay for the next. */
+void manager_shutdown(Manager *m);
 
 Network *manager_find_network(Manager *m, const char *device);
 int manager_attach(Manager *m, NetworkConfig *config, Network **ret, sd_bus_error *error);

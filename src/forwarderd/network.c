@@ -8,6 +8,7 @@
 #include "manager.h"
 #include "netdev.h"
 #include "network.h"
+#include "fdstore.h"
 #include "tap.h"
 
 const char *network_state_to_string(NetworkState s) {
@@ -27,6 +28,24 @@ void network_format_peer(const Network *n, char *buf, size_t size) {
 		peer_format(&n->peer, buf, size);
 	else
 		snprintf(buf, size, "%s", "");
+}
+
+static void network_fdname(Network *n, const char *prefix, char buf[static FDSTORE_NAME_MAX]) {
+	fdstore_name(buf, prefix, n->config.device);
+}
+
+static void network_keep_fd(Network *n, const char *prefix, int fd) {
+	char name[FDSTORE_NAME_MAX];
+
+	network_fdname(n, prefix, name);
+	(void) fdstore_keep(fd, name);
+}
+
+static void network_drop_fd(Network *n, const char *prefix) {
+	char name[FDSTORE_NAME_MAX];
+
+	network_fdname(n, prefix, name);
+	(void) fdstore_drop(name);
 }
 
 static void network_disconnect(Network *n) {
@@ -53,11 +72,12 @@ static void on_link_end(Link *link, LinkSide side, int error, void *userdata) {
 	}
 
 	network_disconnect(n);
+	network_drop_fd(n, "conn");
 	manager_network_changed(n->manager, n);
 }
 
-static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata) {
-	Network *n = userdata;
+/* Forwards between the device and a host connection; takes fd. */
+static int network_start_link(Network *n, int fd, const Peer *peer) {
 	_cleanup_close_ int conn = fd;
 	char who[PEER_STRING_MAX];
 	LinkConfig config = {
@@ -66,14 +86,6 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 		.rate_to_device = n->config.rate_limit,
 	};
 	int r;
-
-	peer_format(peer, who, sizeof(who));
-	if (n->link) {
-		n->refused++;
-		log_warning("%s: refusing connection from %s: a host is connected already.",
-		            n->config.device, who);
-		return -EBUSY;
-	}
 
 	r = link_new(&n->link, n->manager->event, n->tap_fd, conn, &config, on_link_end, n);
 	if (r < 0)
@@ -84,15 +96,43 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 	n->connections++;
 	n->state = NETWORK_CONNECTED;
 	(void) tap_set_carrier(n->tap_fd, true);
+	network_keep_fd(n, "conn", n->conn_fd);
+
+	peer_format(peer, who, sizeof(who));
 	log_info("%s: host connected from %s.", n->config.device, who);
 	manager_network_changed(n->manager, n);
 	return 0;
+}
+
+static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata) {
+	Network *n = userdata;
+	_cleanup_close_ int conn = fd;
+	char who[PEER_STRING_MAX];
+
+	if (n->link) {
+		n->refused++;
+		peer_format(peer, who, sizeof(who));
+		log_warning("%s: refusing connection from %s: a host is connected already.",
+		            n->config.device, who);
+		return -EBUSY;
+	}
+	return network_start_link(n, TAKE_FD(conn), peer);
 }
 
 static int device_error(sd_bus_error *error, int r, const char *what, const char *device) {
 	log_error_errno(r, "%s: failed to %s: %m", device, what);
 	return sd_bus_error_setf(error, BUS_ERROR_DEVICE_FAILED, "Failed to %s on %s: %s.",
 	                         what, device, strerror(-r));
+}
+
+/* A device kept in the fd store across a restart is configured already. */
+static int network_adopt_device(Network *n, int tap_fd, sd_bus_error *error) {
+	n->tap_fd = tap_fd;
+	(void) tap_set_carrier(n->tap_fd, false);
+	n->ifindex = netdev_get_ifindex(n->manager->nl, n->config.device);
+	if (n->ifindex < 0)
+		return device_error(error, n->ifindex, "find the adopted device", n->config.device);
+	return 0;
 }
 
 static int network_make_device(Network *n, sd_bus_error *error) {
@@ -168,8 +208,9 @@ static int network_listen(Network *n, sd_bus_error *error) {
 }
 
 int network_new(Network **ret, Manager *m, NetworkConfig *config, uint32_t metric,
-                sd_bus_error *error) {
+                NetworkAdopt *adopt, sd_bus_error *error) {
 	_cleanup_(network_freep) Network *n = NULL;
+	_cleanup_close_ int tap_fd = TAKE_FD(adopt->tap_fd), conn_fd = TAKE_FD(adopt->conn_fd);
 	int r;
 
 	n = calloc(1, sizeof(*n));
@@ -186,7 +227,10 @@ int network_new(Network **ret, Manager *m, NetworkConfig *config, uint32_t metri
 	if (r < 0)
 		return r;
 
-	r = network_make_device(n, error);
+	if (tap_fd >= 0)
+		r = network_adopt_device(n, TAKE_FD(tap_fd), error);
+	else
+		r = network_make_device(n, error);
 	if (r < 0)
 		return r;
 
@@ -194,11 +238,29 @@ int network_new(Network **ret, Manager *m, NetworkConfig *config, uint32_t metri
 	if (r < 0)
 		return r;
 
+	network_keep_fd(n, "tap", n->tap_fd);
+	network_keep_fd(n, "listen", listener_get_fd(n->listener));
+
+	if (conn_fd >= 0) {
+		Peer peer;
+
+		if (stream_get_peer(conn_fd, &peer) >= 0 && stream_prepare(conn_fd) >= 0)
+			(void) network_start_link(n, TAKE_FD(conn_fd), &peer);
+		else
+			network_drop_fd(n, "conn");
+	}
+
 	log_info("%s: attached, %s/%u, MAC %s, MTU %u, listening on %s.", n->config.device,
 	         n->config.address_string, n->config.prefix_len, n->config.mac_string,
 	         n->config.mtu, n->listen_string);
 	*ret = TAKE_PTR(n);
 	return 0;
+}
+
+void network_forget(Network *n) {
+	network_drop_fd(n, "conn");
+	network_drop_fd(n, "listen");
+	network_drop_fd(n, "tap");
 }
 
 Network *network_free(Network *n) {

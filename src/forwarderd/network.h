@@ -45,13 +45,25 @@ struct Network {
 	uint64_t refused;
 };
 
-/* Makes the device, configures it and starts listening; takes the config.
- * On failure nothing is left behind and error says why. */
-int network_new(Network **ret, Manager *m, NetworkConfig *config, uint32_t metric,
-                sd_bus_error *error);
+/* What a restarted daemon got back from the fd store; -1 where nothing. */
+typedef struct NetworkAdopt {
+	int tap_fd;             /* the device, configured already */
+	int conn_fd;            /* the host connection, forwarding resumes */
+} NetworkAdopt;
 
-/* Stops forwarding and listening and deletes the device. */
+/* Makes the device (or adopts it), configures it and starts listening;
+ * takes the config and the adopted fds. On failure nothing is left behind
+ * and error says why. */
+int network_new(Network **ret, Manager *m, NetworkConfig *config, uint32_t metric,
+                NetworkAdopt *adopt, sd_bus_error *error);
+
+/* Stops forwarding and listening and closes the device's fd: the device is
+ * gone unless the service manager keeps a copy across a restart. */
 Network *network_free(Network *n);
+
+/* Tells the service manager to let go of this network's fds: for a detach,
+ * not for a restart. */
+void network_forget(Network *n);
 DEFINE_POINTER_CLEANUP(Network, network_free);
 
 const char *network_state_to_string(NetworkState s);

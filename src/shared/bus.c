@@ -17,6 +17,8 @@ typedef struct BusPeer BusPeer;
 struct BusPeer {
 	BusServer *server;
 	sd_bus *bus;
+	sd_event_source *settle;
+	bool closed;
 	BusPeer *next;
 };
 
@@ -25,6 +27,7 @@ struct BusServer {
 	sd_bus *bus;            /* system bus mode */
 	Listener *listener;     /* peer-to-peer mode */
 	BusPeer *peers;
+	sd_event_source *reaper;  /* frees closed peers outside their callbacks */
 	BusSetup setup;
 	void *userdata;
 };
@@ -32,6 +35,7 @@ struct BusServer {
 static BusPeer *bus_peer_free(BusPeer *p) {
 	if (!p)
 		return NULL;
+	sd_event_source_disable_unref(p->settle);
 	sd_bus_flush_close_unref(p->bus);
 	free(p);
 	return NULL;
@@ -46,11 +50,26 @@ static void bus_server_forget_peer(BusServer *s, BusPeer *p) {
 	bus_peer_free(p);
 }
 
+static int on_reap_peers(sd_event_source *s, void *userdata) {
+	BusServer *server = userdata;
+
+	for (BusPeer *p = server->peers, *next; p; p = next) {
+		next = p->next;
+		if (p->closed)
+			bus_server_forget_peer(server, p);
+	}
+	return 0;
+}
+
+/* Runs inside sd_bus_process() of this very bus, so the bus must outlive
+ * the call: the peer is only marked here and freed by the reaper. */
 static int on_peer_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 	BusPeer *p = userdata;
 
 	log_debug("D-Bus peer disconnected.");
-	bus_server_forget_peer(p->server, p);
+	p->closed = true;
+	(void) sd_event_source_set_enabled(p->settle, SD_EVENT_OFF);
+	(void) sd_event_source_set_enabled(p->server->reaper, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -82,6 +101,26 @@ static const sd_bus_vtable driver_vtable[] = {
 	SD_BUS_METHOD("RemoveMatch", "s", NULL, method_ignore_match, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END
 };
+
+/*
+ * A client may send its first call in the same write as the end of its
+ * authentication. sd-bus then holds that call in its read buffer with
+ * nothing left on the socket to wake the loop, and the call would wait
+ * for the client's next message (which never comes). So until the peer is
+ * running, process the bus after every loop iteration until it is idle.
+ */
+static int on_peer_settle(sd_event_source *s, void *userdata) {
+	BusPeer *p = userdata;
+	int r;
+
+	do
+		r = sd_bus_process(p->bus, NULL);
+	while (r > 0 && !p->closed);
+
+	if (r < 0 || sd_bus_is_ready(p->bus) > 0)
+		(void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return 0;
+}
 
 static int on_peer_connect(Listener *l, int fd, const Peer *peer, void *userdata) {
 	BusServer *s = userdata;
@@ -126,6 +165,9 @@ static int on_peer_connect(Listener *l, int fd, const Peer *peer, void *userdata
 	r = sd_bus_start(p->bus);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to start D-Bus peer connection: %m");
+	r = sd_event_add_post(s->event, &p->settle, on_peer_settle, p);
+	if (r < 0)
+		return r;
 
 	log_debug("D-Bus peer connected (pid %d, uid %u).", (int) peer->pid, (unsigned) peer->uid);
 	p->next = s->peers;
@@ -134,7 +176,7 @@ static int on_peer_connect(Listener *l, int fd, const Peer *peer, void *userdata
 }
 
 int bus_server_new(BusServer **ret, sd_event *event, const char *name,
-                   const char *p2p_path, BusSetup setup, void *userdata) {
+                   const char *p2p_path, int p2p_fd, BusSetup setup, void *userdata) {
 	_cleanup_(bus_server_freep) BusServer *s = NULL;
 	int r;
 
@@ -145,7 +187,19 @@ int bus_server_new(BusServer **ret, sd_event *event, const char *name,
 	s->setup = setup;
 	s->userdata = userdata;
 
-	if (p2p_path) {
+	if (p2p_fd >= 0 || p2p_path) {
+		r = sd_event_add_defer(event, &s->reaper, on_reap_peers, s);
+		if (r < 0)
+			return r;
+		(void) sd_event_source_set_enabled(s->reaper, SD_EVENT_OFF);
+	}
+
+	if (p2p_fd >= 0) {
+		r = listener_new_from_fd(&s->listener, event, p2p_fd, on_peer_connect, s);
+		if (r < 0)
+			return log_error_errno(r, "Passed D-Bus socket is not a listening stream socket: %m");
+		log_info("Serving D-Bus peer-to-peer on the passed socket.");
+	} else if (p2p_path) {
 		SocketAddress a;
 
 		r = socket_address_parse(&a, p2p_path);
@@ -181,6 +235,7 @@ BusServer *bus_server_free(BusServer *s) {
 		return NULL;
 	while (s->peers)
 		bus_server_forget_peer(s, s->peers);
+	sd_event_source_disable_unref(s->reaper);
 	listener_free(s->listener);
 	sd_bus_flush_close_unref(s->bus);
 	sd_event_unref(s->event);

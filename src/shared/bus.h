@@ -40,11 +40,12 @@ typedef struct BusServer BusServer;
 typedef int (*BusSetup)(sd_bus *bus, void *userdata);
 
 /*
- * p2p_path NULL: connect to the system bus, register, then own `name`.
- * Otherwise listen on p2p_path and serve each connection peer-to-peer.
+ * p2p_fd >= 0: serve each connection to that listening socket (socket
+ * activation) peer-to-peer; it is taken over. Else p2p_path: listen there
+ * and do the same. Else connect to the system bus, register, own `name`.
  */
 int bus_server_new(BusServer **ret, sd_event *event, const char *name,
-                   const char *p2p_path, BusSetup setup, void *userdata);
+                   const char *p2p_path, int p2p_fd, BusSetup setup, void *userdata);
 BusServer *bus_server_free(BusServer *s);
 DEFINE_POINTER_CLEANUP(BusServer, bus_server_free);
 

@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <fcntl.h>
 
 #include "listener.h"
@@ -40,6 +41,11 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		log_debug_errno(r, "Failed to identify peer, dropping connection: %m");
 		return 0;
 	}
+
+	/* Our own probe for a stale socket file (unlink_stale_socket()) is no
+	 * peer to hand on or to count. */
+	if (peer.family == AF_UNIX && peer.pid == getpid())
+		return 0;
 
 	r = stream_prepare(cfd);
 	if (r < 0) {

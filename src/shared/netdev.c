@@ -198,6 +198,10 @@ int netdev_delete(struct nl_sock *sk, int ifindex) {
 	return netdev_errno(rtnl_link_delete(sk, link));
 }
 
+int netdev_set_master(struct nl_sock *sk, int ifindex, int master_ifindex) {
+	return netdev_errno(rtnl_link_enslave_ifindex(sk, master_ifindex, ifindex));
+}
+
 int netdev_is_bridge(struct nl_sock *sk, const char *name) {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
 	const char *type;

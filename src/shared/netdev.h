@@ -45,6 +45,9 @@ int netdev_add_default_route(struct nl_sock *sk, int ifindex, int family,
 
 int netdev_delete(struct nl_sock *sk, int ifindex);
 
+/* Makes the device a port of the bridge master_ifindex. */
+int netdev_set_master(struct nl_sock *sk, int ifindex, int master_ifindex);
+
 /* The device is a Linux bridge (-ENODEV if missing, -ENOTDIR if it is some
  * other kind of device). */
 int netdev_is_bridge(struct nl_sock *sk, const char *name);

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <netlink/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "manager.h"
+#include "netdev.h"
+
+int manager_new(Manager **ret, sd_event *event, const OvsContext *ovs) {
+	_cleanup_(manager_freep) Manager *m = NULL;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->event = sd_event_ref(event);
+	m->ovs = *ovs;
+
+	r = netdev_open(&m->nl);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open rtnetlink: %m");
+
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+Manager *manager_free(Manager *m) {
+	if (!m)
+		return NULL;
+	while (m->relays) {
+		Relay *r = m->relays;
+		m->relays = r->next;
+		relay_free(r);
+	}
+	bus_server_free(m->bus);
+	if (m->nl)
+		nl_socket_free(m->nl);
+	sd_event_unref(m->event);
+	free(m);
+	return NULL;
+}
+
+int manager_start_bus(Manager *m, const char *p2p_path, int p2p_fd) {
+	return bus_server_new(&m->bus, m->event, RELAY_BUS_NAME, p2p_path, p2p_fd, relay_bus_setup, m);
+}
+
+void manager_notify_status(Manager *m) {
+	unsigned connected = 0;
+
+	for (Relay *r = m->relays; r; r = r->next)
+		connected += r->state == RELAY_CONNECTED;
+	(void) sd_notifyf(false, "STATUS=%u relay%s, %u connected.", m->n_relays,
+	                  m->n_relays == 1 ? "" : "s", connected);
+}
+
+Relay *manager_find_relay(Manager *m, uint32_t vsock_port) {
+	for (Relay *r = m->relays; r; r = r->next)
+		if (r->config.vsock_port == vsock_port)
+			return r;
+	return NULL;
+}
+
+void manager_add_relay(Manager *m, Relay *r) {
+	Relay **tail = &m->relays;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = r;
+	m->n_relays++;
+	if (m->bus)
+		bus_server_emit_object_added(m->bus, r->path);
+	manager_notify_status(m);
+}
+
+void manager_relay_changed(Manager *m, Relay *r) {
+	if (m->bus)
+		bus_server_emit_properties_changed(m->bus, r->path, RELAY_INTERFACE,
+		                                   "State", "Peer", "PeerCID", "Connections", "LastError");
+	manager_notify_status(m);
+}
+
+void manager_relay_stopped(Manager *m, Relay *r) {
+	for (Relay **i = &m->relays; *i; i = &(*i)->next)
+		if (*i == r) {
+			*i = r->next;
+			break;
+		}
+	m->n_relays--;
+	if (m->bus)
+		bus_server_emit_object_removed(m->bus, r->path);
+	if (r->stop_reply)
+		(void) sd_bus_reply_method_return(r->stop_reply, NULL);
+	log_info("relay %u: stopped.", r->config.vsock_port);
+	relay_free(r);
+	manager_notify_status(m);
+}
+
+void manager_sweep_stale_ports(Manager *m) {
+	_cleanup_free_ char *out = NULL, *err = NULL;
+	int status;
+
+	status = ovs_command_run_sync(ovs_argv_list_owned(&m->ovs),
+	                              m->ovs.timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT, &out, &err);
+	if (status != 0) {
+		/* No OVS here (a bridge-only helper VM) is no reason to fail. */
+		log_info("Not looking for stale OVS ports: %s",
+		         status == -ENOENT ? "ovs-vsctl not found" : (err && err[0] ? err : "ovs-vsctl failed"));
+		return;
+	}
+
+	for (char *save = NULL, *name = strtok_r(out, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		_cleanup_free_ char *derr = NULL;
+
+		if (!name[0])
+			continue;
+		status = ovs_command_run_sync(ovs_argv_del_port(&m->ovs, NULL, name),
+		                              m->ovs.timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT, NULL, &derr);
+		if (status == 0)
+			log_notice("Deleted stale port %s left by an earlier arca-relayd.", name);
+		else
+			log_warning("Failed to delete stale port %s: %s", name, derr && derr[0] ? derr : "ovs-vsctl failed");
+	}
+}
+
+void manager_stop_all(Manager *m) {
+	while (m->relays) {
+		Relay *r = m->relays;
+		int status;
+
+		m->relays = r->next;
+		m->n_relays--;
+		if (r->config.backend == RELAY_BACKEND_OVS && (r->port_made || r->ovs)) {
+			_cleanup_free_ char *err = NULL;
+
+			r->ovs = ovs_command_free(r->ovs);
+			status = ovs_command_run_sync(ovs_argv_del_port(&m->ovs, r->config.bridge, r->config.port_name),
+			                              m->ovs.timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT, NULL, &err);
+			if (status == 0)
+				log_info("relay %u: port %s deleted on shutdown.", r->config.vsock_port, r->config.port_name);
+			else
+				log_warning("relay %u: failed to delete port %s on shutdown: %s", r->config.vsock_port,
+				            r->config.port_name, err && err[0] ? err : "ovs-vsctl failed");
+		}
+		relay_free(r);
+	}
+}

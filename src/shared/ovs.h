@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Open vSwitch through ovs-vsctl, as libvirt drives it, but never blocking
+ * the loop: each command is a child process (argv, no shell) watched by
+ * sd-event, its output collected through pipes, bounded by --timeout and by
+ * a timer of our own that kills a child which hangs anyway.
+ *
+ * The argv builders are pure functions, so what we ask of OVS is tested
+ * without it.
+ */
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+#define OVS_VSCTL_DEFAULT "ovs-vsctl"
+#define OVS_TIMEOUT_SEC_DEFAULT 5U
+/* external-ids:arca-owner on every port we make, to find ours after a crash. */
+#define OVS_OWNER_KEY "arca-owner"
+#define OVS_OWNER_VALUE "arca-relayd"
+
+typedef struct OvsContext {
+	const char *vsctl;      /* NULL: OVS_VSCTL_DEFAULT from $PATH */
+	const char *db;         /* NULL: ovs-vsctl's own default */
+	unsigned timeout_sec;   /* 0: OVS_TIMEOUT_SEC_DEFAULT */
+} OvsContext;
+
+typedef struct OvsPort {
+	const char *bridge;
+	const char *name;
+	uint32_t vlan;          /* 0: untagged */
+	const char *mac;        /* NULL: let OVS pick */
+	uint32_t mtu;           /* 0: leave */
+	const char *iface_id;
+	const char *network_id; /* NULL: none */
+	const char *container_id;
+} OvsPort;
+
+/* NULL-terminated argv, free with strv_free(); NULL on out of memory. */
+char **ovs_argv_add_port(const OvsContext *ctx, const OvsPort *port);
+char **ovs_argv_del_port(const OvsContext *ctx, const char *bridge, const char *name);
+char **ovs_argv_br_exists(const OvsContext *ctx, const char *bridge);
+char **ovs_argv_list_owned(const OvsContext *ctx);
+
+typedef struct OvsCommand OvsCommand;
+
+/*
+ * status: the exit status (0 success; br-exists says 2 for "no such
+ * bridge"), or a negative errno: -ENOENT when ovs-vsctl cannot be run,
+ * -ETIMEDOUT when it had to be killed. out and err hold what it printed
+ * (NUL-terminated, trailing newlines removed); they belong to the command,
+ * so free it only when done with them (it may be freed in the handler).
+ */
+typedef void (*OvsHandler)(OvsCommand *c, int status, const char *out, const char *err,
+                           void *userdata);
+
+/* Runs argv[0] with argv; takes argv. */
+int ovs_command_run(OvsCommand **ret, sd_event *event, char **argv, unsigned timeout_sec,
+                    OvsHandler handler, void *userdata);
+
+/* Runs argv to its end on a loop of its own, for when no loop runs yet or
+ * any more (start-up, shutdown); takes argv. Returns the status as the
+ * handler would get it; *ret_err (may be NULL) gets what it printed on
+ * stderr, *ret_out (may be NULL) on stdout; free both. */
+int ovs_command_run_sync(char **argv, unsigned timeout_sec, char **ret_out, char **ret_err);
+
+/* Kills a command still running; its handler is not called. */
+OvsCommand *ovs_command_free(OvsCommand *c);
+DEFINE_POINTER_CLEANUP(OvsCommand, ovs_command_free);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+
+#include "macro.h"
+#include "packet.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+/* Room for a batch of full-size frames between two wake-ups. */
+#define PACKET_SOCKET_BUFFER_BYTES (1024 * 1024)
+
+int packet_open(int ifindex) {
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+	int one = 1, size = PACKET_SOCKET_BUFFER_BYTES;
+
+	/* Protocol 0 until bound: no frame of another interface gets in. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+		return -errno;
+	(void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+
+	if (bind(fd, (struct sockaddr *) &sll, sizeof(sll)) < 0)
+		return -errno;
+
+	return TAKE_FD(fd);
+}

@@ -1,0 +1,132 @@
+# Shared by the integration tests: sourced, not run.
+#
+# Every test runs as root in network namespaces and directories it makes
+# itself, with names that carry its PID so that tests can run side by side,
+# and removes all of it on exit, whatever happens.
+
+set -euo pipefail
+
+SKIP=77
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+BUILD=${ARCA_BUILD:-$TOP/build/plain}
+LIB=$TOP/tests/integration/lib
+PY=/usr/bin/python3
+ID=$$
+
+skip() { echo "SKIP: $*"; exit $SKIP; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+say() { echo "== $*"; }
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, TAP devices)"
+}
+
+require_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || skip "needs $t (scripts/install-deps installs it)"
+	done
+}
+
+# Cleanup steps run in reverse order of registration.
+CLEANUP=()
+on_exit() { CLEANUP=("$*" "${CLEANUP[@]}"); }
+run_cleanup() {
+	local rc=$? c
+	RC=$rc
+	for c in "${CLEANUP[@]}"; do eval "$c" 2>/dev/null || true; done
+	exit $rc
+}
+trap run_cleanup EXIT
+
+make_tmpdir() {
+	TMP=$(mktemp -d "/tmp/arca-test-$ID-XXXX")
+	on_exit "rm -rf '$TMP'"
+}
+
+make_netns() {
+	local ns=$1
+	ip netns add "$ns"
+	on_exit "ip netns del '$ns'"
+	ip -n "$ns" link set lo up
+}
+
+# wait_for DESCRIPTION COMMAND...: retries for up to 10 s.
+wait_for() {
+	local what=$1 i
+	shift
+	for i in $(seq 100); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	fail "timed out waiting for $what"
+}
+
+# A private system bus: its own dbus-daemon.
+start_dbus() {
+	require_tools dbus-daemon
+	mkdir -p "$TMP/dbus"
+	# Callers of any uid reach the bus socket; nothing else here is secret.
+	chmod 755 "$TMP" "$TMP/dbus"
+	cat >"$TMP/dbus/bus.conf" <<-CONF
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=$TMP/dbus/system_bus_socket</listen>
+	  <auth>EXTERNAL</auth>
+	  <!-- Open to every caller, so that the daemons' own root checks are
+	       what refuses non-root callers here. -->
+	  <policy context="default">
+	    <allow user="*"/>
+	    <allow own="*"/>
+	    <allow send_destination="*"/>
+	    <allow receive_type="*"/>
+	  </policy>
+	</busconfig>
+	CONF
+	dbus-daemon --config-file="$TMP/dbus/bus.conf" --fork --print-pid=3 3>"$TMP/dbus/pid"
+	on_exit "kill \$(cat '$TMP/dbus/pid')"
+	export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/dbus/system_bus_socket"
+}
+
+# bus_call ADDRESS DEST PATH IFACE METHOD SIG ARGS...: see bus-call.py.
+bus_call() { "$PY" "$LIB/bus-call.py" "$@"; }
+
+# expect_error NAME COMMAND...: the command fails with that D-Bus error.
+expect_error() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "expected $name, but the call succeeded: $out"
+	fi
+	case "$out" in
+	"error $name:"*) echo "   refused as expected: ${out#error }" ;;
+	*) fail "expected $name, got: $out" ;;
+	esac
+}
+
+# A daemon in the background, logging to $TMP/NAME.log, stopped on exit.
+start_daemon() {
+	local name=$1
+	shift
+	"$@" >"$TMP/$name.log" 2>&1 &
+	local pid=$!
+	on_exit "kill $pid; wait $pid"
+	eval "${name//-/_}_PID=$pid"
+}
+
+show_log_on_failure() {
+	local log=$1
+	on_exit "[ \$RC -eq 0 ] || { echo '--- $log'; cat '$log'; }"
+}
+
+# check_contract ADDRESS PATH INTERFACE: what the daemon introspects at PATH
+# equals dbus/INTERFACE.xml.
+check_contract() {
+	local xml
+	xml=$(bus_call "$1" "${3%.*}" "$2" org.freedesktop.DBus.Introspectable Introspect "" \
+		| "$PY" -c 'import json, sys; print(json.load(sys.stdin))')
+	echo "$xml" | "$PY" "$LIB/dbus-xml-diff.py" "$TOP/dbus/$3.xml" "$3" \
+		|| fail "$3 differs from dbus/$3.xml"
+}

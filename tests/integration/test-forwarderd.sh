@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# arca-forwarderd as a container's init would use it: networks attached
+# over D-Bus (a private system bus, then peer-to-peer), a host stand-in
+# connected to each network's socket, ping crossing both ways.
+source "$(dirname "$0")/lib/common.sh"
+require_root
+require_tools ip ping setpriv
+[ -x "$BUILD/src/forwarderd/arca-forwarderd" ] || fail "arca-forwarderd not built in $BUILD"
+$PY -c 'import dbus' 2>/dev/null || skip "needs python3-dbus (scripts/install-deps installs it)"
+
+make_tmpdir
+NS=arca-ctr-$ID
+make_netns "$NS"
+M="org.arca.Forwarder1 /org/arca/Forwarder1 org.arca.Forwarder1.Manager"
+
+attach() { bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' "$@"; }
+prop() {
+	bus_call "$ADDR" org.arca.Forwarder1 "/org/arca/Forwarder1/network/$1" \
+		org.freedesktop.DBus.Properties Get ss org.arca.Forwarder1.Network "$2"
+}
+prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
+link() { ip -n "$NS" link show "$@"; }
+no_device() { ! ip -n "$NS" link show "$1" >/dev/null 2>&1; }
+
+start_peer() {   # start_peer NAME SOCKET IP
+	$PY "$LIB/frame-peer.py" --connect "$2" --ip "$3" >"$TMP/$1.out" 2>&1 &
+	eval "PEER_$1=$!"
+}
+stop_peer() {
+	local pid
+	eval "pid=\$PEER_$1"
+	kill "$pid"
+	wait "$pid" || true
+}
+
+scenario() {
+	local mode=$1
+	say "[$mode] attach eth0 (IPv4) and eth1 (IPv6, with DNS servers)"
+	out=$(attach eth0 5000 10.77.0.2 10.77.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth0.sock\"], \"MAC\": [\"s\", \"02:42:ac:12:00:02\"], \"MTU\": [\"u\", 1400]}")
+	[ "$out" = '["/org/arca/Forwarder1/network/eth0", "02:42:ac:12:00:02"]' ] || fail "AttachNetwork eth0 returned $out"
+	out=$(attach eth1 5001 fd00:78::2 fd00:78::1 0 \
+		"{\"Listen\": [\"s\", \"$TMP/eth1.sock\"], \"DNS\": [\"as\", [\"10.77.0.53\", \"fd00:78::53\"]]}")
+	case "$out" in '["/org/arca/Forwarder1/network/eth1", "'*) ;; *) fail "AttachNetwork eth1 returned $out" ;; esac
+
+	link eth0 | grep -q "mtu 1400" || fail "eth0 has the wrong MTU"
+	link eth0 | grep -q "02:42:ac:12:00:02" || fail "eth0 has the wrong MAC"
+	link eth0 | grep -q "NO-CARRIER" || fail "eth0 has carrier without a host"
+	ip -n "$NS" -4 addr show eth0 | grep -q "inet 10.77.0.2/24" || fail "eth0 lacks its address"
+	ip -n "$NS" -6 addr show eth1 | grep -q "inet6 fd00:78::2/64" || fail "eth1 lacks its address (prefix 0 means /64)"
+	ip -n "$NS" route show default | grep -q "via 10.77.0.1 dev eth0 .*metric 100" || fail "no default route via eth0"
+	ip -n "$NS" -6 route show default | grep -q "via fd00:78::1 dev eth1 .*metric 101" || fail "no IPv6 default route via eth1"
+	grep -qx "nameserver 10.77.0.53" "$TMP/resolv.conf" && grep -qx "nameserver fd00:78::53" "$TMP/resolv.conf" \
+		|| fail "resolv.conf lacks the DNS servers"
+	prop_is eth0 State '"listening"' || fail "eth0 is not listening: $(prop eth0 State)"
+
+	say "[$mode] a host connects to each; ping crosses both ways"
+	start_peer eth0 "$TMP/eth0.sock" 10.77.0.1
+	start_peer eth1 "$TMP/eth1.sock" fd00:78::1
+	wait_for "eth0 connected" prop_is eth0 State '"connected"'
+	wait_for "eth1 connected" prop_is eth1 State '"connected"'
+	link eth0 | grep -q "NO-CARRIER" && fail "eth0 has no carrier with a host connected"
+	ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 10.77.0.1 >/dev/null || fail "ping over eth0 failed"
+	ip netns exec "$NS" ping -6 -c 3 -i 0.2 -W 2 fd00:78::1 >/dev/null || fail "ping over eth1 failed"
+	to_host=$(prop eth0 FramesToHost)
+	from_host=$(prop eth0 FramesFromHost)
+	[ "$to_host" -ge 4 ] && [ "$from_host" -ge 4 ] || fail "eth0 counters: $to_host to, $from_host from the host"
+
+	say "[$mode] the host leaves (link down) and comes back: forwarding resumes, counters go on"
+	stop_peer eth0
+	grep -q "icmp=3" "$TMP/eth0.out" || fail "the host saw no 3 pings: $(cat "$TMP/eth0.out")"
+	wait_for "eth0 listening again" prop_is eth0 State '"listening"'
+	wait_for "eth0 carrier off" sh -c "ip -n $NS link show eth0 | grep -q NO-CARRIER"
+	start_peer eth0 "$TMP/eth0.sock" 10.77.0.1
+	wait_for "eth0 reconnected" prop_is eth0 State '"connected"'
+	ip netns exec "$NS" ping -c 2 -i 0.2 -W 2 10.77.0.1 >/dev/null || fail "ping after reconnect failed"
+	prop_is eth0 Connections 2 || fail "eth0 should count 2 connections, has $(prop eth0 Connections)"
+	[ "$(prop eth0 FramesToHost)" -gt "$to_host" ] || fail "counters restarted on reconnect"
+	stop_peer eth0
+	stop_peer eth1
+
+	say "[$mode] bad input is refused by name and leaves nothing behind"
+	local ok="{\"Listen\": [\"s\", \"$TMP/eth9.sock\"]}"
+	expect_error org.arca.Error.InvalidArgument attach "" 5009 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth-name-too-long 5009 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach "a/b" 5009 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach "a b" 5009 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.AlreadyAttached attach eth0 5009 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.AlreadyAttached attach lo 5009 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.300 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 33 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 nonsense 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 fd00::1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth9 0 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.PortInUse attach eth9 5000 10.79.0.2 10.79.0.1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"MTU\": [\"u\", 65521]}"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"MTU\": [\"u\", 67]}"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"MAC\": [\"s\", \"01:00:5e:00:00:01\"]}"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"MAC\": [\"s\", \"02:42:ac:12:00\"]}"
+	expect_error org.arca.Error.UnknownOption attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"Colour\": [\"s\", \"blue\"]}"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"MTU\": [\"s\", \"1500\"]}"
+	# Fails midway: the TAP is made, then the listener cannot bind.
+	expect_error org.arca.Error.PortInUse attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth0.sock\"]}"
+	no_device eth9 || fail "a failed attach left eth9 behind"
+	if [ "$mode" = system-bus ]; then
+		expect_error org.arca.Error.AccessDenied \
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/bus-call.py" \
+			"$ADDR" $M AttachNetwork 'sussua{sv}' eth9 5009 10.79.0.2 10.79.0.1 24 "$ok"
+		expect_error org.arca.Error.AccessDenied \
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/bus-call.py" \
+			"$ADDR" $M DetachNetwork s eth0
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/bus-call.py" \
+			"$ADDR" $M ListNetworks "" | grep -q '"eth0"' || fail "reading is for everyone"
+		no_device eth9 || fail "a refused caller made eth9"
+	fi
+
+	say "[$mode] status and listing"
+	out=$(bus_call "$ADDR" $M GetStatus "")
+	case "$out" in '["'*'", 2, '*) ;; *) fail "GetStatus: $out" ;; esac
+	out=$(bus_call "$ADDR" $M ListNetworks "")
+	case "$out" in '[["eth0", 5000, "10.77.0.2/24", "10.77.0.1", "02:42:ac:12:00:02", "listening", "/org/arca/Forwarder1/network/eth0"], ["eth1", 5001, "fd00:78::2/64"'*) ;;
+	*) fail "ListNetworks: $out" ;; esac
+
+	say "[$mode] the served interfaces match their contract in dbus/"
+	check_contract "$ADDR" /org/arca/Forwarder1 org.arca.Forwarder1.Manager
+	check_contract "$ADDR" /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network
+
+	say "[$mode] detach removes the device; the same device and port attach again"
+	bus_call "$ADDR" $M DetachNetwork s eth0 >/dev/null
+	no_device eth0 || fail "eth0 is still there after DetachNetwork"
+	expect_error org.arca.Error.NoSuchNetwork bus_call "$ADDR" $M DetachNetwork s eth0
+	attach eth0 5000 10.77.0.2 10.77.0.1 24 "{\"Listen\": [\"s\", \"$TMP/eth0.sock\"]}" >/dev/null
+	link eth0 >/dev/null || fail "re-attached eth0 is missing"
+}
+
+stop_forwarderd() {
+	kill -TERM "$arca_forwarderd_PID"
+	wait "$arca_forwarderd_PID" || fail "arca-forwarderd exited with $? on SIGTERM: $(tail -5 "$TMP/arca-forwarderd.log")"
+	no_device eth0 && no_device eth1 || fail "devices left behind after SIGTERM"
+}
+
+say "arca-forwarderd on a private system bus"
+start_dbus
+ADDR=$DBUS_SYSTEM_BUS_ADDRESS
+show_log_on_failure "$TMP/arca-forwarderd.log"
+start_daemon arca-forwarderd ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="$ADDR" \
+	"$BUILD/src/forwarderd/arca-forwarderd" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
+wait_for "org.arca.Forwarder1 on the bus" bus_call "$ADDR" $M GetStatus ""
+scenario system-bus
+stop_forwarderd
+
+say "arca-forwarderd peer-to-peer on a unix socket"
+rm -f "$TMP/resolv.conf"
+ADDR=p2p:unix:path=$TMP/forwarder.bus
+start_daemon arca-forwarderd ip netns exec "$NS" \
+	"$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/forwarder.bus" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
+wait_for "the peer-to-peer socket" bus_call "$ADDR" $M GetStatus ""
+busctl --address="unix:path=$TMP/forwarder.bus" call $M GetStatus | grep -q '^suttttttt' \
+	|| fail "busctl cannot talk to the peer-to-peer socket"
+scenario peer-to-peer
+stop_forwarderd
+
+echo "PASS"
