@@ -1,41 +1,76 @@
 #!/usr/bin/env bash
-# The demo: arca-forwarderd in a "container" network namespace attaches
-# eth0; a host stand-in connects to the network's socket, speaking length32
-# frames, and answers for the gateway; the container pings the gateway
-# through the daemon, and the daemon's counters show the frames.
+# The demo: the whole data path in namespaces.
+#
+#   container ns                host (socat)            helper ns
+#   eth0 (TAP) -- arca-forwarderd == unix == arca-relayd -- OVS br-int -- peer ns
+#
+# arca-forwarderd attaches eth0 in the "container"; arca-relayd relays to an
+# OVS port on br-int in the "helper", where a peer sits on the same network;
+# socat splices the two daemons' sockets as the host does with vsock. A ping
+# and an iperf3 TCP transfer cross the chain; both daemons' counters show it.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/ovs.sh"
 require_root
-require_tools ip ping busctl
+require_tools ip ping busctl socat
 
 make_tmpdir
-NS=arca-demo-$ID
-make_netns "$NS"
-BUS=$TMP/forwarder.bus
-B=(busctl --address="unix:path=$BUS")
-M=(org.arca.Forwarder1 /org/arca/Forwarder1 org.arca.Forwarder1.Manager)
+CTR=arca-ctr-$ID
+HELPER=arca-hlp-$ID
+PEER=arca-peer-$ID
+make_netns "$CTR"
+make_netns "$HELPER"
+FW=(busctl --address="unix:path=$TMP/forwarder.bus")
+RL=(busctl --address="unix:path=$TMP/relay.bus")
+FWM=(org.arca.Forwarder1 /org/arca/Forwarder1 org.arca.Forwarder1.Manager)
+RLM=(org.arca.Relay1 /org/arca/Relay1 org.arca.Relay1.Manager)
 
-say "starting arca-forwarderd in namespace $NS (D-Bus peer-to-peer on $BUS)"
-start_daemon forwarderd ip netns exec "$NS" "$BUILD/src/forwarderd/arca-forwarderd" --bus="$BUS" --state-dir="$TMP/state"
+say "helper: Open vSwitch (userspace datapath) with br-int, a peer at 10.99.0.1"
+start_ovs "$HELPER" >/dev/null
+add_ovs_bridge br-int
+add_ovs_peer br-int "$PEER" 10.99.0.1/24
+
+say "helper: arca-relayd, relay 5001 on br-int for the container's MAC"
+start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" \
+	--bus="$TMP/relay.bus" --ovs-db="$OVS_DB"
+show_log_on_failure "$TMP/relayd.log"
+wait_for "arca-relayd" "${RL[@]}" call "${RLM[@]}" GetStats
+"${RL[@]}" call "${RLM[@]}" StartRelay 'usssua{sv}' 5001 br-int "" 02:42:ac:12:00:02 0 \
+	1 Listen s "$TMP/relay.sock"
+
+say "container: arca-forwarderd, eth0 10.99.0.2/24 via 10.99.0.1"
+start_daemon forwarderd ip netns exec "$CTR" "$BUILD/src/forwarderd/arca-forwarderd" \
+	--bus="$TMP/forwarder.bus" --state-dir="$TMP/state"
 show_log_on_failure "$TMP/forwarderd.log"
-wait_for "arca-forwarderd" "${B[@]}" call "${M[@]}" GetStatus
+wait_for "arca-forwarderd" "${FW[@]}" call "${FWM[@]}" GetStatus
+"${FW[@]}" call "${FWM[@]}" AttachNetwork 'sussua{sv}' eth0 5000 10.99.0.2 10.99.0.1 24 \
+	2 Listen s "$TMP/forwarder.sock" MAC s 02:42:ac:12:00:02
 
-say "AttachNetwork eth0 10.88.0.2/24 via 10.88.0.1, host side on $TMP/eth0.sock"
-"${B[@]}" call "${M[@]}" AttachNetwork 'sussua{sv}' eth0 5000 10.88.0.2 10.88.0.1 24 \
-	2 Listen s "$TMP/eth0.sock" MAC s 02:42:ac:12:00:02
-ip -n "$NS" -br addr show eth0
+say "host: socat splices the container's stream to the relay's"
+socat "UNIX-CONNECT:$TMP/forwarder.sock" "UNIX-CONNECT:$TMP/relay.sock" &
+SPLICE=$!
+on_exit "kill $SPLICE"
+wait_for "the relay's port" sh -c "${RL[*]} get-property ${RLM[0]} /org/arca/Relay1/relay/5001 org.arca.Relay1.Relay State | grep -q connected"
+wait_for "the container's link" sh -c "${FW[*]} get-property ${FWM[0]} /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network State | grep -q connected"
 
-say "the host connects"
-"$PY" "$LIB/frame-peer.py" --connect "$TMP/eth0.sock" --ip 10.88.0.1 >"$TMP/peer.out" &
-PEER=$!
-on_exit "kill $PEER"
-wait_for "the host" sh -c "${B[*]} get-property org.arca.Forwarder1 /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network State | grep -q connected"
+say "ping from the container to the peer on br-int"
+ip netns exec "$CTR" ping -c 5 -i 0.2 -W 2 10.99.0.1 || fail "ping across the chain failed"
 
-say "ping from the container to the gateway, across arca-forwarderd"
-ip netns exec "$NS" ping -c 5 -i 0.2 10.88.0.1
+if command -v iperf3 >/dev/null; then
+	say "iperf3 TCP from the container to the peer, 3 seconds"
+	ip netns exec "$PEER" iperf3 -s -1 -D -p 5201 --logfile "$TMP/iperf3-server.log" \
+		--pidfile "$TMP/iperf3.pid"
+	on_exit "kill \$(cat $TMP/iperf3.pid 2>/dev/null) 2>/dev/null"
+	wait_for "iperf3 server" ip netns exec "$PEER" sh -c "ss -ltn | grep -q :5201"
+	ip netns exec "$CTR" iperf3 -c 10.99.0.1 -p 5201 -t 3 -f m | tail -4 || fail "iperf3 across the chain failed"
+fi
 
-say "the daemon's view"
-"${B[@]}" call "${M[@]}" ListNetworks
-"${B[@]}" call "${M[@]}" GetStatus
-"${B[@]}" introspect org.arca.Forwarder1 /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network \
-	| grep -E 'State|Frames|Bytes|Peer|Connections'
+say "arca-forwarderd's view"
+"${FW[@]}" call "${FWM[@]}" ListNetworks
+"${FW[@]}" introspect org.arca.Forwarder1 /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network \
+	| grep -E '^\.(State|Peer|FramesToHost|BytesToHost|FramesFromHost|BytesFromHost|Drops)'
+say "arca-relayd's view"
+"${RL[@]}" call "${RLM[@]}" ListRelays
+"${RL[@]}" call "${RLM[@]}" GetStats
+"${RL[@]}" introspect org.arca.Relay1 /org/arca/Relay1/relay/5001 org.arca.Relay1.Relay \
+	| grep -E '^\.(State|PortName|FramesToHost|BytesToHost|FramesFromHost|BytesFromHost|Drops)'
 echo "demo: done"
