@@ -91,6 +91,7 @@ static const char help_attach[] =
 	"Options:\n"
 	"     --mac=MAC               The device's MAC address (default: random)\n"
 	"     --mtu=BYTES             The device's MTU (default: 1500)\n"
+	"     --framing=length32|vnet The wire framing (default: length32)\n"
 	"     --dns=ADDRESS           A DNS server for resolv.conf; repeat or give\n"
 	"                             a comma-separated list for more\n"
 	"     --no-default-route      No default route through GATEWAY\n"
@@ -137,6 +138,7 @@ static const char help_relay_start[] =
 	"     --network-id=ID         The network's ID, for the record\n"
 	"     --container-id=ID       The container's ID, for the record\n"
 	"     --mtu=BYTES             The port's MTU\n"
+	"     --framing=length32|vnet The wire framing (default: length32)\n"
 	"     --backend=ovs|bridge    Open vSwitch (default) or a Linux bridge\n"
 	"     --rate-limit=BYTES      At most BYTES per second each way\n"
 	"                             (suffixes K, M, G, T: powers of 1000)\n"
@@ -211,6 +213,7 @@ typedef struct SettingOption {
 static const SettingOption setting_options[] = {
 	{ .option = "--mac", .key = "MAC" },
 	{ .option = "--mtu", .key = "MTU" },
+	{ .option = "--framing", .key = "Framing" },
 	{ .option = "--listen", .key = "Listen" },
 	{ .option = "--dns", .key = "DNS" },
 	{ .option = "--no-default-route", .key = "DefaultRoute", .value = "no" },
@@ -433,6 +436,7 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 		{ "listen-fd", required_argument, NULL, ARG_LISTEN_FD },
 		{ "mac", required_argument, NULL, ARG_SETTING },
 		{ "mtu", required_argument, NULL, ARG_SETTING },
+		{ "framing", required_argument, NULL, ARG_SETTING },
 		{ "listen", required_argument, NULL, ARG_SETTING },
 		{ "dns", required_argument, NULL, ARG_SETTING },
 		{ "no-default-route", no_argument, NULL, ARG_SETTING },

@@ -11,6 +11,7 @@
 #include "address.h"
 #include "bus.h"
 #include "ether.h"
+#include "frame.h"
 #include "settings.h"
 
 static int parse_ifname(const char *value, void *field) {
@@ -58,6 +59,12 @@ static int parse_vlan(const char *value, void *field) {
 
 static int parse_backend(const char *value, void *field) {
 	if (strcmp(value, "ovs") != 0 && strcmp(value, "bridge") != 0)
+		return -EINVAL;
+	return conf_parse_string(value, field);
+}
+
+static int parse_framing(const char *value, void *field) {
+	if (framing_from_string(value) < 0)
 		return -EINVAL;
 	return conf_parse_string(value, field);
 }
@@ -182,6 +189,7 @@ const ConfItem network_settings_table[] = {
 	{ "Gateway", parse_gateway, offsetof(NetworkSettings, gateway) },
 	{ "MAC", parse_mac, offsetof(NetworkSettings, mac) },
 	{ "MTU", parse_positive_u32, offsetof(NetworkSettings, mtu) },
+	{ "Framing", parse_framing, offsetof(NetworkSettings, framing) },
 	{ "DefaultRoute", conf_parse_bool, offsetof(NetworkSettings, default_route) },
 	{ "DNS", parse_dns, offsetof(NetworkSettings, dns) },
 	{ "RateLimit", parse_rate, offsetof(NetworkSettings, rate_limit) },
@@ -198,6 +206,7 @@ const ConfItem relay_settings_table[] = {
 	{ "NetworkId", parse_nonempty, offsetof(RelaySettings, network_id) },
 	{ "ContainerId", parse_nonempty, offsetof(RelaySettings, container_id) },
 	{ "MTU", parse_positive_u32, offsetof(RelaySettings, mtu) },
+	{ "Framing", parse_framing, offsetof(RelaySettings, framing) },
 	{ "Backend", parse_backend, offsetof(RelaySettings, backend) },
 	{ "RateLimit", parse_rate, offsetof(RelaySettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(RelaySettings, listen) },
@@ -213,6 +222,7 @@ void network_settings_done(NetworkSettings *s) {
 	free(s->address.address);
 	free(s->gateway);
 	free(s->mac);
+	free(s->framing);
 	strv_free(s->dns);
 	free(s->listen);
 	network_settings_init(s);
@@ -230,6 +240,7 @@ void relay_settings_done(RelaySettings *s) {
 	free(s->network_id);
 	free(s->container_id);
 	free(s->backend);
+	free(s->framing);
 	free(s->listen);
 	relay_settings_init(s);
 }
@@ -308,6 +319,7 @@ int network_settings_append(sd_bus_message *m, uint32_t port, const NetworkSetti
 		return r;
 	if ((r = append_string_option(m, "MAC", s->mac)) < 0 ||
 	    (r = append_u32_option(m, "MTU", s->mtu)) < 0 ||
+	    (r = append_string_option(m, "Framing", s->framing)) < 0 ||
 	    (r = append_string_option(m, "Listen", s->listen_fd >= 0 ? NULL : s->listen)) < 0 ||
 	    (r = append_fd_option(m, "ListenFD", s->listen_fd)) < 0)
 		return r;
@@ -355,6 +367,7 @@ int relay_settings_append(sd_bus_message *m, uint32_t port, const RelaySettings 
 	    (r = append_string_option(m, "ContainerId", s->container_id)) < 0 ||
 	    (r = append_u32_option(m, "MTU", s->mtu)) < 0 ||
 	    (r = append_string_option(m, "Backend", s->backend)) < 0 ||
+	    (r = append_string_option(m, "Framing", s->framing)) < 0 ||
 	    (r = append_string_option(m, "Listen", s->listen_fd >= 0 ? NULL : s->listen)) < 0 ||
 	    (r = append_fd_option(m, "ListenFD", s->listen_fd)) < 0)
 		return r;

@@ -32,6 +32,7 @@ typedef struct NetworkSettings {
 	char *gateway;                  /* NULL or "": none */
 	char *mac;
 	uint32_t mtu;                   /* 0: the daemon's default */
+	char *framing;                  /* NULL: the daemon's default */
 	int default_route;              /* -1: the daemon's default */
 	char **dns;
 	char *listen;
@@ -49,6 +50,7 @@ typedef struct RelaySettings {
 	char *container_id;
 	uint32_t mtu;
 	char *backend;
+	char *framing;
 	uint64_t rate_limit;            /* bytes per second; 0: none */
 	char *listen;
 	int listen_fd;                  /* -1: none; not owned */

@@ -151,6 +151,14 @@ static void counter_fields(Fields *fs, const Props *p) {
 	field(fs, "Protocol errors", "%" PRIu64, number(p, "ProtocolErrors"));
 }
 
+/* Daemons that predate the setting do not have it. */
+static void framing_field(Fields *fs, const Props *p) {
+	const char *framing = props_string(p, "Framing");
+
+	if (!isempty_str(framing))
+		field(fs, "Framing", "%s", framing);
+}
+
 void show_network_status(FILE *f, const Props *p) {
 	Fields fs = {};
 	const char *gateway = props_string(p, "Gateway");
@@ -166,6 +174,7 @@ void show_network_status(FILE *f, const Props *p) {
 	}
 	field(&fs, "MAC", "%s", string_or(p, "MAC", "-"));
 	field(&fs, "MTU", "%" PRIu64, number(p, "MTU"));
+	framing_field(&fs, p);
 	if (dns && dns[0]) {
 		size_t len = 1;
 		char *joined;
@@ -209,6 +218,7 @@ void show_relay_status(FILE *f, const Props *p) {
 		field(&fs, "VLAN", "none");
 	if (mtu > 0)
 		field(&fs, "MTU", "%" PRIu64, mtu);
+	framing_field(&fs, p);
 	for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
 		const char *id = props_string(p, ids[i].name);
 		if (!isempty_str(id))

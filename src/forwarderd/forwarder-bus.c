@@ -205,6 +205,7 @@ static const sd_bus_vtable network_vtable[] = {
 	SD_BUS_PROPERTY("DefaultRoute", "b", NULL, offsetof(Network, config.default_route), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("MAC", "s", NULL, offsetof(Network, config.mac_string), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("MTU", "u", NULL, offsetof(Network, config.mtu), SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Framing", "s", bus_property_get_framing, offsetof(Network, config.framing), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("DNS", "as", property_dns, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("Peer", "s", property_peer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

@@ -115,8 +115,9 @@ int network_config_new(NetworkConfig *ret, const char *device, uint32_t vsock_po
 			return sd_bus_error_set_errnof(error, -r, "Failed to make a random MAC address: %m");
 	}
 
-	if (o->framing && strcmp(o->framing, "length32") != 0)
-		return invalid(error, "Unsupported framing '%s': use length32.", o->framing);
+	c.framing = o->framing ? framing_from_string(o->framing) : FRAMING_LENGTH32;
+	if (c.framing < 0)
+		return invalid(error, "Unknown framing '%s': use length32 or vnet.", o->framing);
 
 	if (o->listen && o->listen_fd >= 0)
 		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGUMENT,

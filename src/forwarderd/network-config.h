@@ -15,6 +15,7 @@
 
 #include "address.h"
 #include "bus.h"
+#include "frame.h"
 #include "netdev.h"
 
 #define NETWORK_MTU_DEFAULT 1500U
@@ -52,6 +53,7 @@ typedef struct NetworkConfig {
 	int default_route;              /* int: read by sd-bus as "b" */
 	struct ether_addr mac;
 	uint32_t mtu;
+	Framing framing;
 	SocketAddress listen;           /* unless listen_fd >= 0 */
 	int listen_fd;
 	uint64_t rate_limit;            /* bytes per second, 0: none */

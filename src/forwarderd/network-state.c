@@ -19,6 +19,7 @@ static const ConfItem state_table[] = {
 	{ "Metric", conf_parse_u32, offsetof(NetworkStateFile, metric) },
 	{ "MAC", conf_parse_string, offsetof(NetworkStateFile, options.mac) },
 	{ "MTU", conf_parse_u32, offsetof(NetworkStateFile, options.mtu) },
+	{ "Framing", conf_parse_string, offsetof(NetworkStateFile, options.framing) },
 	{ "Listen", conf_parse_string, offsetof(NetworkStateFile, options.listen) },
 	{ "RateLimit", conf_parse_u64, offsetof(NetworkStateFile, options.rate_limit) },
 	{ "DefaultRoute", conf_parse_bool, offsetof(NetworkStateFile, options.default_route) },
@@ -72,6 +73,7 @@ int network_state_save(const Network *n, const char *dir) {
 		{ "Metric", metric },
 		{ "MAC", c->mac_string },
 		{ "MTU", mtu },
+		{ "Framing", framing_to_string(c->framing) },
 		/* Where it listens now, also for a ListenFD: without the fd
 		 * store, a restart binds that address itself. */
 		{ "Listen", n->listen_string },

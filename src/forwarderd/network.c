@@ -82,6 +82,7 @@ static int network_start_link(Network *n, int fd, const Peer *peer) {
 	char who[PEER_STRING_MAX];
 	LinkConfig config = {
 		.stats = &n->stats,
+		.max_frame_bytes = framing_max_frame_bytes(n->config.framing),
 		.rate_to_stream = n->config.rate_limit,
 		.rate_to_device = n->config.rate_limit,
 	};
@@ -140,7 +141,7 @@ static int network_make_device(Network *n, sd_bus_error *error) {
 	struct nl_sock *nl = n->manager->nl;
 	int r;
 
-	n->tap_fd = tap_open(c->device);
+	n->tap_fd = tap_open(c->device, c->framing == FRAMING_VNET);
 	if (n->tap_fd == -EEXIST)
 		return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
 		                         "A network device named '%s' exists already; "

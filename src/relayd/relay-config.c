@@ -119,8 +119,9 @@ int relay_config_new(RelayConfig *ret, uint32_t vsock_port, const char *bridge,
 	if (c.backend == RELAY_BACKEND_BRIDGE && vlan != 0)
 		return invalid(error, "VLAN %u needs Backend=ovs: a Linux bridge port is untagged.", vlan);
 
-	if (o->framing && strcmp(o->framing, "length32") != 0)
-		return invalid(error, "Unsupported framing '%s': use length32.", o->framing);
+	c.framing = o->framing ? framing_from_string(o->framing) : FRAMING_LENGTH32;
+	if (c.framing < 0)
+		return invalid(error, "Unknown framing '%s': use length32 or vnet.", o->framing);
 
 	const char *ids[] = { o->iface_id, o->network_id, o->container_id };
 	for (size_t i = 0; i < ELEMENTSOF(ids); i++)

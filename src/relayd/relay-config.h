@@ -12,6 +12,7 @@
 
 #include "address.h"
 #include "bus.h"
+#include "frame.h"
 
 #define RELAY_BRIDGE_DEFAULT "br-int"
 #define RELAY_VLAN_MAX 4095U
@@ -51,6 +52,7 @@ typedef struct RelayConfig {
 	char *container_id;
 	uint32_t mtu;           /* 0: leave as it is */
 	RelayBackend backend;
+	Framing framing;
 	SocketAddress listen;   /* unless listen_fd >= 0 */
 	int listen_fd;
 	uint64_t rate_limit;

@@ -139,6 +139,7 @@ static void relay_fail_connect(Relay *r) {
 static void relay_start_link(Relay *r) {
 	LinkConfig config = {
 		.stats = &r->stats,
+		.max_frame_bytes = framing_max_frame_bytes(r->config.framing),
 		.rate_to_stream = r->config.rate_limit,
 		.rate_to_device = r->config.rate_limit,
 	};
@@ -173,7 +174,7 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 	if (k >= 0)
 		k = netdev_configure(r->manager->nl, ifindex, NULL, 0, true);
 	if (k >= 0) {
-		r->dev_fd = packet_open(ifindex);
+		r->dev_fd = packet_open(ifindex, r->config.framing == FRAMING_VNET);
 		k = r->dev_fd;
 	}
 	if (k < 0) {
@@ -216,7 +217,7 @@ static void on_add_port(OvsCommand *c, int status, const char *out, const char *
 static int relay_make_bridge_port(Relay *r) {
 	int fd;
 
-	fd = bridge_port_open(r->manager->nl, r->config.bridge, r->config.port_name, r->config.mtu,
+	fd = bridge_port_open(r->manager->nl, r->config.bridge, r->config.port_name, r->config.mtu, r->config.framing == FRAMING_VNET,
 	                      &r->ifindex);
 	if (fd == -ENODEV || fd == -ENOTDIR)
 		relay_set_error(r, "Bridge %s is gone or no longer a Linux bridge: %s", r->config.bridge,

@@ -18,6 +18,7 @@
  * address as source; the host's stack has nothing to say on the port.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct nl_sock;
@@ -25,11 +26,12 @@ struct nl_sock;
 /*
  * Makes the TAP device `port` (MTU mtu, or the kernel's default for 0), a
  * port of `bridge`, up, and returns its fd: non-blocking, one read or write
- * is one frame. *ret_ifindex (may be NULL) gets the port's ifindex.
+ * is one frame (after a virtio_net_hdr with vnet_hdr, see tap_open()).
+ * *ret_ifindex (may be NULL) gets the port's ifindex.
  *
  * -ENODEV when there is no device `bridge`, -ENOTDIR when it is not a
  * Linux bridge, -EEXIST when a device called `port` exists already (it is
  * never taken over). On any error nothing is left behind.
  */
 int bridge_port_open(struct nl_sock *sk, const char *bridge, const char *port, uint32_t mtu,
-                     int *ret_ifindex);
+                     bool vnet_hdr, int *ret_ifindex);

@@ -8,6 +8,7 @@
 
 #include "address.h"
 #include "bus.h"
+#include "frame.h"
 #include "listener.h"
 #include "log.h"
 
@@ -421,4 +422,12 @@ size_t strv_length(char *const *l) {
 	while (l && l[n])
 		n++;
 	return n;
+}
+
+int bus_property_get_framing(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error) {
+	const Framing *f = userdata;
+
+	return sd_bus_message_append(reply, "s", framing_to_string(*f));
 }

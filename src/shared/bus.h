@@ -88,5 +88,10 @@ int bus_option_bool(sd_bus_message *m, const char *name, void *field, sd_bus_err
 int bus_option_strv(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
 int bus_option_fd(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
 
+/* A property getter for a Framing field (SD_BUS_PROPERTY's offset). */
+int bus_property_get_framing(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error);
+
 void strv_free(char **l);
 size_t strv_length(char *const *l);

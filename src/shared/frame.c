@@ -184,3 +184,23 @@ void frame_queue_advance(FrameQueue *q, size_t n) {
 	if (q->head == q->tail)
 		q->head = q->tail = 0;
 }
+
+static const char *const framing_names[_FRAMING_MAX] = {
+	[FRAMING_LENGTH32] = "length32",
+	[FRAMING_VNET] = "vnet",
+};
+
+const char *framing_to_string(Framing f) {
+	return f >= 0 && f < _FRAMING_MAX ? framing_names[f] : NULL;
+}
+
+Framing framing_from_string(const char *s) {
+	for (Framing f = 0; f < _FRAMING_MAX; f++)
+		if (s && strcmp(s, framing_names[f]) == 0)
+			return f;
+	return _FRAMING_INVALID;
+}
+
+uint32_t framing_max_frame_bytes(Framing f) {
+	return f == FRAMING_VNET ? FRAME_MAX_BYTES_VNET : FRAME_MAX_BYTES_DEFAULT;
+}

@@ -18,6 +18,7 @@
  * never torn.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,30 @@
 /* Upper bound for a configured maximum: a 64 KiB GSO frame with headroom. */
 #define FRAME_MAX_BYTES_LIMIT (256U * 1024U)
 #define FRAME_QUEUE_BYTES_DEFAULT (256U * 1024U)
+
+/*
+ * What a frame is on the wire, behind its length; both ends of a stream
+ * are set the same. With FRAMING_VNET each frame starts with a struct
+ * virtio_net_hdr (10 bytes, little-endian) carrying checksum and GSO
+ * offload metadata, so a TCP segment of up to 64 KiB crosses as one frame;
+ * the device fds then read and write that header too (IFF_VNET_HDR,
+ * PACKET_VNET_HDR), and the link carries it untouched.
+ */
+typedef enum Framing {
+	FRAMING_LENGTH32,
+	FRAMING_VNET,
+	_FRAMING_MAX,
+	_FRAMING_INVALID = -EINVAL,
+} Framing;
+
+#define VNET_HDR_BYTES 10U
+/* The header, a VLAN-tagged Ethernet header and the largest IP packet. */
+#define FRAME_MAX_BYTES_VNET (VNET_HDR_BYTES + 18U + 65535U)
+
+const char *framing_to_string(Framing f);
+Framing framing_from_string(const char *s);
+/* The largest frame the framing carries, header included. */
+uint32_t framing_max_frame_bytes(Framing f);
 
 /* Called once per decoded frame; a negative return stops decoding and is
  * returned by frame_decoder_feed(). */

@@ -15,7 +15,7 @@
 /* Room for a batch of full-size frames between two wake-ups. */
 #define PACKET_SOCKET_BUFFER_BYTES (1024 * 1024)
 
-int packet_open(int ifindex) {
+int packet_open(int ifindex, bool vnet_hdr) {
 	_cleanup_close_ int fd = -1;
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -30,6 +30,8 @@ int packet_open(int ifindex) {
 		return -errno;
 
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+		return -errno;
+	if (vnet_hdr && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
 		return -errno;
 	(void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	(void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));

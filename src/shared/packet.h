@@ -8,5 +8,9 @@
  * (PACKET_IGNORE_OUTGOING), so nothing loops.
  */
 
-/* Returns the non-blocking socket, or a negative errno. */
-int packet_open(int ifindex);
+#include <stdbool.h>
+
+/* Returns the non-blocking socket, or a negative errno. With vnet_hdr,
+ * every read and write starts with a virtio_net_hdr (PACKET_VNET_HDR), so
+ * checksum-offloaded and GSO frames pass whole. */
+int packet_open(int ifindex, bool vnet_hdr);

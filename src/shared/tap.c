@@ -6,14 +6,33 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "frame.h"
 #include "macro.h"
 #include "tap.h"
 
 #define TUN_DEVICE_PATH "/dev/net/tun"
 
-int tap_open(const char *name) {
+/* What a peer with a virtio_net_hdr can take from us: frames whose
+ * checksum is left to it, and TCP segments of up to 64 KiB. */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
+
+static int tap_enable_vnet_hdr(int fd) {
+	int size = VNET_HDR_BYTES, le = 1;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &size) < 0)
+		return -errno;
+	/* The wire's header is little-endian on any host. */
+	if (ioctl(fd, TUNSETVNETLE, &le) < 0 && errno != EINVAL)
+		return -errno;
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long) TAP_OFFLOADS) < 0)
+		return -errno;
+	return 0;
+}
+
+int tap_open(const char *name, bool vnet_hdr) {
 	_cleanup_close_ int fd = -1;
 	struct ifreq ifr = {};
+	int r;
 
 	if (strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
@@ -23,10 +42,16 @@ int tap_open(const char *name) {
 		return -errno;
 
 	/* IFF_TUN_EXCL: fail instead of attaching to an existing device. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | (vnet_hdr ? IFF_VNET_HDR : 0);
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 		return errno == EBUSY ? -EEXIST : -errno;
+
+	if (vnet_hdr) {
+		r = tap_enable_vnet_hdr(fd);
+		if (r < 0)
+			return r;
+	}
 
 	return TAKE_FD(fd);
 }

@@ -12,8 +12,12 @@
 
 /* Creates the TAP device `name` (IFF_TAP | IFF_NO_PI) and returns its fd,
  * non-blocking. -EEXIST if a device of that name exists already: we never
- * take over a device we did not make. */
-int tap_open(const char *name);
+ * take over a device we did not make.
+ *
+ * With vnet_hdr, every read and write starts with a virtio_net_hdr
+ * (little-endian, VNET_HDR_BYTES) and the device takes and hands out
+ * checksum-offloaded and TSO frames of up to 64 KiB (TUNSETOFFLOAD). */
+int tap_open(const char *name, bool vnet_hdr);
 
 /* Carrier on while a host is connected, so the container sees link down
  * otherwise. */

@@ -178,6 +178,7 @@ static void test_network_status_page(void **state) {
 	assert_int_equal(props_add_bool(&p, "DefaultRoute", true), 0);
 	assert_int_equal(props_add_string(&p, "MAC", "02:42:0a:58:00:02"), 0);
 	assert_int_equal(props_add_number(&p, "MTU", 1400), 0);
+	assert_int_equal(props_add_string(&p, "Framing", "vnet"), 0);
 	assert_int_equal(props_add_strv(&p, "DNS", dns), 0);
 	assert_int_equal(props_add_string(&p, "State", "connected"), 0);
 	assert_int_equal(props_add_string(&p, "Peer", "vsock:2:41234"), 0);
@@ -194,6 +195,7 @@ static void test_network_status_page(void **state) {
 	                    "          Gateway: 10.88.0.1 (default route)\n"
 	                    "              MAC: 02:42:0a:58:00:02\n"
 	                    "              MTU: 1400\n"
+	                    "          Framing: vnet\n"
 	                    "              DNS: 10.88.0.1 fd00::53\n"
 	                    "      Connections: 2\n"
 	                    "          To host: 1200 frames (1.2M), 0 errors, 3 dropped\n"

@@ -60,7 +60,7 @@ static void test_port_is_an_up_silent_member_of_the_bridge(void **state) {
 	uint8_t mode = 0;
 	int ifindex = 0;
 
-	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 1400, &ifindex);
+	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 1400, false, &ifindex);
 	assert_true(fd >= 0);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), ifindex);
 
@@ -74,13 +74,13 @@ static void test_port_is_an_up_silent_member_of_the_bridge(void **state) {
 }
 
 static void test_frames_cross_between_fd_and_bridge(void **state) {
-	_cleanup_close_ int fd = -1, host = packet_open(ifindex_a);
+	_cleanup_close_ int fd = -1, host = packet_open(ifindex_a, false);
 	uint8_t out[TEST_FRAME_MAX], in[TEST_FRAME_MAX];
 	size_t len;
 
 	/* A TAP with its fd has carrier when it goes up, so it is running at
 	 * once: nothing to wait for. */
-	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, NULL);
+	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL);
 	assert_true(fd >= 0 && host >= 0);
 
 	/* Written on the fd: enters the bridge, reaches the host. */
@@ -97,7 +97,7 @@ static void test_frames_cross_between_fd_and_bridge(void **state) {
 }
 
 static void test_closing_the_fd_deletes_the_port(void **state) {
-	int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, NULL);
+	int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL);
 
 	assert_true(fd >= 0);
 	assert_true(netdev_get_ifindex(nl, TEST_PORT) > 0);
@@ -106,26 +106,26 @@ static void test_closing_the_fd_deletes_the_port(void **state) {
 }
 
 static void test_missing_or_other_bridge_is_refused(void **state) {
-	assert_int_equal(bridge_port_open(nl, "test-nope", TEST_PORT, 0, NULL), -ENODEV);
+	assert_int_equal(bridge_port_open(nl, "test-nope", TEST_PORT, 0, false, NULL), -ENODEV);
 	/* A veth is a device, but no bridge. */
-	assert_int_equal(bridge_port_open(nl, "test-a", TEST_PORT, 0, NULL), -ENOTDIR);
+	assert_int_equal(bridge_port_open(nl, "test-a", TEST_PORT, 0, false, NULL), -ENOTDIR);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), -ENODEV);
 }
 
 static void test_existing_device_is_never_taken_over(void **state) {
-	_cleanup_close_ int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, NULL);
+	_cleanup_close_ int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL);
 	int ifindex = netdev_get_ifindex(nl, TEST_PORT);
 
 	assert_true(fd >= 0 && ifindex > 0);
-	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, NULL), -EEXIST);
+	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL), -EEXIST);
 	/* Nor is a device of another kind. */
-	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, "test-a", 0, NULL), -EEXIST);
+	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, "test-a", 0, false, NULL), -EEXIST);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), ifindex);
 }
 
 static void test_failure_after_creation_leaves_nothing(void **state) {
 	/* Below any MTU the kernel accepts: the TAP exists when this fails. */
-	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 20, NULL), -EINVAL);
+	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 20, false, NULL), -EINVAL);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), -ENODEV);
 }
 

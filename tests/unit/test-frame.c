@@ -258,6 +258,21 @@ static void test_queue_reserve_until_full(void **state) {
 	frame_queue_done(&q);
 }
 
+static void test_framing_names_and_limits(void **state) {
+	assert_int_equal(framing_from_string("length32"), FRAMING_LENGTH32);
+	assert_int_equal(framing_from_string("vnet"), FRAMING_VNET);
+	assert_int_equal(framing_from_string("VNET"), _FRAMING_INVALID);
+	assert_int_equal(framing_from_string(""), _FRAMING_INVALID);
+	assert_int_equal(framing_from_string(NULL), _FRAMING_INVALID);
+	assert_string_equal(framing_to_string(FRAMING_VNET), "vnet");
+	assert_null(framing_to_string(_FRAMING_MAX));
+
+	assert_int_equal(framing_max_frame_bytes(FRAMING_LENGTH32), 65535);
+	/* A 64 KiB IP packet with its VLAN-tagged Ethernet and virtio headers. */
+	assert_int_equal(framing_max_frame_bytes(FRAMING_VNET), 10 + 18 + 65535);
+	assert_true(framing_max_frame_bytes(FRAMING_VNET) <= FRAME_MAX_BYTES_LIMIT);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decoder_whole_buffer),
@@ -269,6 +284,7 @@ int main(void) {
 		cmocka_unit_test(test_decoder_handler_error_stops),
 		cmocka_unit_test(test_queue_partial_writes_never_tear),
 		cmocka_unit_test(test_queue_reserve_until_full),
+		cmocka_unit_test(test_framing_names_and_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

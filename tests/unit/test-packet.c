@@ -47,7 +47,7 @@ static size_t read_test_frame(int fd, uint8_t *buf) {
 }
 
 static void test_frame_arriving_is_read_whole_once(void **state) {
-	_cleanup_close_ int dev = packet_open(ifindex_b), peer = packet_open(ifindex_a);
+	_cleanup_close_ int dev = packet_open(ifindex_b, false), peer = packet_open(ifindex_a, false);
 	uint8_t out[TEST_FRAME_MAX], in[TEST_FRAME_MAX];
 	size_t len;
 
@@ -71,9 +71,9 @@ static void test_frame_arriving_is_read_whole_once(void **state) {
 }
 
 static void test_outgoing_frames_are_not_read_back(void **state) {
-	_cleanup_close_ int dev = packet_open(ifindex_b), peer = packet_open(ifindex_a);
+	_cleanup_close_ int dev = packet_open(ifindex_b, false), peer = packet_open(ifindex_a, false);
 	/* Sends out of b as the host's own stack would. */
-	_cleanup_close_ int stack = packet_open(ifindex_b);
+	_cleanup_close_ int stack = packet_open(ifindex_b, false);
 	uint8_t mine[TEST_FRAME_MAX], theirs[TEST_FRAME_MAX], marker[TEST_FRAME_MAX];
 	uint8_t in[TEST_FRAME_MAX];
 	size_t len, theirs_len, marker_len;
@@ -98,7 +98,7 @@ static void test_outgoing_frames_are_not_read_back(void **state) {
 }
 
 static void test_frames_of_other_interfaces_stay_out(void **state) {
-	_cleanup_close_ int dev = packet_open(ifindex_b), peer = packet_open(ifindex_a);
+	_cleanup_close_ int dev = packet_open(ifindex_b, false), peer = packet_open(ifindex_a, false);
 	_cleanup_close_ int other = -1;
 	uint8_t out[TEST_FRAME_MAX], in[TEST_FRAME_MAX];
 	int c, d;
@@ -106,7 +106,7 @@ static void test_frames_of_other_interfaces_stay_out(void **state) {
 
 	assert_true(dev >= 0 && peer >= 0);
 	netns_add_veth(nl, "test-c", "test-d", &c, &d);
-	other = packet_open(c);
+	other = packet_open(c, false);
 	assert_true(other >= 0);
 
 	len = make_frame(out, 100, 0x31);
@@ -121,7 +121,7 @@ static void test_frames_of_other_interfaces_stay_out(void **state) {
 }
 
 static void test_open_missing_interface_fails(void **state) {
-	assert_int_equal(packet_open(999999), -ENODEV);
+	assert_int_equal(packet_open(999999, false), -ENODEV);
 }
 
 int main(void) {
