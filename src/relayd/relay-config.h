@@ -15,7 +15,7 @@
 #include "frame.h"
 
 #define RELAY_BRIDGE_DEFAULT "br-int"
-#define RELAY_VLAN_MAX 4095U
+#define RELAY_VLAN_MAX 4094U   /* 4095 is reserved by 802.1Q */
 #define RELAY_MTU_MIN 68U
 #define RELAY_MTU_MAX 65520U
 
