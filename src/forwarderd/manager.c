@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "resolv-conf.h"
 #include "conffile.h"
 #include "netdev.h"
 #include "network-state.h"
@@ -134,8 +135,9 @@ void manager_restore(Manager *m, FdStore *store) {
 	}
 	closedir(d);
 
-	if (m->n_networks > 0)
-		(void) manager_write_resolv_conf(m);
+	/* Also puts back a resolv.conf that a daemon stopped before its last
+	 * network went left changed. */
+	(void) manager_write_resolv_conf(m);
 	manager_notify_status(m);
 }
 
@@ -144,6 +146,8 @@ void manager_shutdown(Manager *m) {
 		return;
 	for (Network *n = m->networks; n; n = n->next)
 		(void) network_state_remove(n, m->state_dir);
+	/* The networks go with us, and so do their DNS servers. */
+	(void) resolv_conf_restore(m->resolv_conf, m->state_dir);
 }
 
 Network *manager_find_network(Manager *m, const char *device) {
@@ -241,37 +245,21 @@ void manager_network_changed(Manager *m, Network *n) {
 }
 
 int manager_write_resolv_conf(Manager *m) {
-	_cleanup_free_ char *tmp = NULL;
-	bool any = false;
-	FILE *f;
-	int r;
+	_cleanup_free_ char **servers = NULL;
+	size_t n = 0, i = 0;
 
-	for (Network *n = m->networks; n; n = n->next)
-		if (n->config.dns)
-			any = true;
-	/* Without DNS servers from us, the file is not ours to touch. */
-	if (!any)
-		return 0;
+	for (Network *k = m->networks; k; k = k->next)
+		for (char **s = k->config.dns; s && *s; s++)
+			n++;
+	/* Without DNS servers from us, the file is not ours: as it was. */
+	if (n == 0)
+		return resolv_conf_restore(m->resolv_conf, m->state_dir);
 
-	if (asprintf(&tmp, "%s.arca-tmp", m->resolv_conf) < 0)
+	servers = calloc(n + 1, sizeof(char *));
+	if (!servers)
 		return -ENOMEM;
-	f = fopen(tmp, "we");
-	if (!f)
-		return log_warning_errno(-errno, "Failed to write %s: %m", tmp);
-
-	fprintf(f, "# Written by arca-forwarderd from the DNS servers of the attached networks.\n");
-	for (Network *n = m->networks; n; n = n->next)
-		for (char **s = n->config.dns; s && *s; s++)
-			fprintf(f, "nameserver %s\n", *s);
-
-	r = fflush(f) == 0 && !ferror(f) ? 0 : -errno;
-	fclose(f);
-	if (r == 0 && rename(tmp, m->resolv_conf) < 0)
-		r = -errno;
-	if (r < 0) {
-		(void) unlink(tmp);
-		return log_warning_errno(r, "Failed to write %s: %m", m->resolv_conf);
-	}
-	log_info("Wrote DNS servers to %s.", m->resolv_conf);
-	return 0;
+	for (Network *k = m->networks; k; k = k->next)
+		for (char **s = k->config.dns; s && *s; s++)
+			servers[i++] = *s;
+	return resolv_conf_write(m->resolv_conf, m->state_dir, servers);
 }

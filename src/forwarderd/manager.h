@@ -56,7 +56,8 @@ Network *manager_find_network(Manager *m, const char *device);
 int manager_attach(Manager *m, NetworkConfig *config, Network **ret, sd_bus_error *error);
 void manager_detach(Manager *m, Network *n);
 
-/* Rewrites resolv.conf from the networks' DNS servers, if any has some. */
+/* Rewrites resolv.conf from the networks' DNS servers, or puts back what
+ * was there when none has any (see resolv-conf.h). */
 int manager_write_resolv_conf(Manager *m);
 void manager_notify_status(Manager *m);
 

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bus.h"
 #include "conffile.h"
@@ -171,28 +174,84 @@ int conf_parse_strv(const char *value, void *field) {
 }
 
 int conf_write_file(const char *path, const ConfEntry *entries, size_t n) {
-	_cleanup_free_ char *tmp = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
 	FILE *f;
+	int r = 0;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].value)
+			fprintf(f, "%s=%s\n", entries[i].key, entries[i].value);
+	if (fclose(f) != 0)
+		r = -ENOMEM;
+	if (r < 0)
+		return r;
+	return write_file_atomic(path, buf, len);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len) {
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *p = data;
 	int r = 0;
 
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return -ENOMEM;
-	f = fopen(tmp, "we");
-	if (!f)
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
 		return -errno;
 
-	for (size_t i = 0; i < n; i++)
-		if (entries[i].value)
-			fprintf(f, "%s=%s\n", entries[i].key, entries[i].value);
-
-	if (fflush(f) != 0 || ferror(f))
-		r = -errno ?: -EIO;
-	fclose(f);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		p += n;
+		len -= (size_t) n;
+	}
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0)
 		(void) unlink(tmp);
 	return r;
+}
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(max + 1);
+	if (!buf)
+		return -ENOMEM;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t) n;
+		if (len > max)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
 }
 
 int mkdir_parents(const char *path, unsigned mode) {

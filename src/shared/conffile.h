@@ -49,5 +49,12 @@ typedef struct ConfEntry {
 
 int conf_write_file(const char *path, const ConfEntry *entries, size_t n);
 
+/* Writes data to path atomically, the same way. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Reads a whole file of at most max bytes (-EFBIG above) into a
+ * NUL-terminated buffer. */
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
 /* mkdir -p: makes path and any missing parents. */
 int mkdir_parents(const char *path, unsigned mode);

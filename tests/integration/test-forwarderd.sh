@@ -138,18 +138,38 @@ scenario() {
 	expect_error org.arca.Error.NoSuchNetwork bus_call "$ADDR" $M DetachNetwork s eth0
 	attach eth0 5000 10.77.0.2 10.77.0.1 24 "{\"Listen\": [\"s\", \"$TMP/eth0.sock\"]}" >/dev/null
 	link eth0 >/dev/null || fail "re-attached eth0 is missing"
+
+	say "[$mode] the last network with DNS servers gone, resolv.conf is as it was"
+	bus_call "$ADDR" $M DetachNetwork s eth1 >/dev/null
+	resolv_conf_is_original || fail "resolv.conf after detaching eth1: $(cat "$TMP/resolv.conf" 2>&1)"
+	attach eth1 5001 fd00:78::2 fd00:78::1 0 \
+		"{\"Listen\": [\"s\", \"$TMP/eth1.sock\"], \"DNS\": [\"as\", [\"10.77.0.53\"]]}" >/dev/null
+	grep -qx "nameserver 10.77.0.53" "$TMP/resolv.conf" || fail "resolv.conf lacks eth1's DNS server again"
+}
+
+# resolv.conf as it was before the first network with DNS servers: the
+# file given in ORIGINAL_RESOLV_CONF, or none when that is empty.
+resolv_conf_is_original() {
+	if [ -z "$ORIGINAL_RESOLV_CONF" ]; then
+		[ ! -e "$TMP/resolv.conf" ]
+	else
+		[ "$(cat "$TMP/resolv.conf")" = "$ORIGINAL_RESOLV_CONF" ]
+	fi
 }
 
 stop_forwarderd() {
 	kill -TERM "$arca_forwarderd_PID"
 	wait "$arca_forwarderd_PID" || fail "arca-forwarderd exited with $? on SIGTERM: $(tail -5 "$TMP/arca-forwarderd.log")"
 	no_device eth0 && no_device eth1 || fail "devices left behind after SIGTERM"
+	resolv_conf_is_original || fail "resolv.conf after SIGTERM: $(cat "$TMP/resolv.conf" 2>&1)"
 }
 
 say "arca-forwarderd on a private system bus"
 start_dbus
 ADDR=$DBUS_SYSTEM_BUS_ADDRESS
 show_log_on_failure "$TMP/arca-forwarderd.log"
+ORIGINAL_RESOLV_CONF="nameserver 192.0.2.53 # the container's own"
+echo "$ORIGINAL_RESOLV_CONF" >"$TMP/resolv.conf"
 start_daemon arca-forwarderd ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="$ADDR" \
 	"$BUILD/src/forwarderd/arca-forwarderd" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
 wait_for "org.arca.Forwarder1 on the bus" bus_call "$ADDR" $M GetStatus ""
@@ -158,6 +178,7 @@ stop_forwarderd
 
 say "arca-forwarderd peer-to-peer on a unix socket"
 rm -f "$TMP/resolv.conf"
+ORIGINAL_RESOLV_CONF=
 ADDR=p2p:unix:path=$TMP/forwarder.bus
 start_daemon arca-forwarderd ip netns exec "$NS" \
 	"$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/forwarder.bus" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
