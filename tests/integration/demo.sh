@@ -74,9 +74,10 @@ say "arca-relayd's view (arcactl)"
 "$ARCACTL" --bus="$TMP/relay.bus" relay status 5001
 
 # What the user sees must add up: every frame the container sent reached
-# the relay, and the other way round (nothing is in flight any more).
-fw_to=$("${FW[@]}" get-property org.arca.Forwarder1 /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network FramesToHost)
-rl_from=$("${RL[@]}" get-property org.arca.Relay1 /org/arca/Relay1/relay/5001 org.arca.Relay1.Relay FramesFromHost)
-[ "${fw_to#t }" = "${rl_from#t }" ] || fail "the container sent ${fw_to#t } frames, the relay got ${rl_from#t }"
-[ "${fw_to#t }" -gt 0 ] || fail "no frames crossed"
+# the relay (read until nothing is in flight between the two readings).
+frames_sent() { "${FW[@]}" get-property ${FWM[0]} /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network FramesToHost; }
+frames_got() { "${RL[@]}" get-property ${RLM[0]} /org/arca/Relay1/relay/5001 org.arca.Relay1.Relay FramesFromHost; }
+frames_add_up() { [ "$(frames_sent)" = "$(frames_got)" ]; }
+wait_for "the container's frames to add up at the relay: $(frames_sent) sent, $(frames_got) received" frames_add_up
+[ "$(frames_sent)" != "t 0" ] || fail "no frames crossed"
 echo "demo: done"
