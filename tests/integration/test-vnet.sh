@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Framing=vnet through the whole chain: the container's TAP and the relay's
-# Linux bridge port carry virtio net headers, so TCP crosses the host's
-# stream as 64 KiB segments with their checksums still to be done. Data
-# must arrive intact both ways, and the counters must show frames larger
-# than any MTU.
+# port carry virtio net headers, so TCP crosses the host's stream as 64 KiB
+# segments with their checksums still to be done. Data must arrive intact
+# both ways, and the counters must show frames larger than any MTU.
 #
 #   container ns                        helper ns
-#   eth0 (TAP, vnet) -- forwarderd == unix == relayd -- lb0 (bridge) -- peer ns
+#   eth0 (TAP, vnet) -- forwarderd == unix == relayd -- lb0 (Linux bridge) -- peer ns
+#   eth1 (TAP, vnet) -- forwarderd == unix == relayd -- br-int (OVS) -- peer ns
+#
+# The relay's device is a TAP (IFF_VNET_HDR) on the Linux bridge and an
+# AF_PACKET socket (PACKET_VNET_HDR) on Open vSwitch's internal port.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/ovs.sh"
 require_root
 require_tools ip ping socat sha256sum
 [ -x "$BUILD/src/forwarderd/arca-forwarderd" ] || fail "arca-forwarderd not built in $BUILD"
@@ -37,8 +41,21 @@ ip -n "$HELPER" link set "pv$ID" master lb0 up
 ip -n "$PEER" addr add 10.97.0.1/24 dev eth0
 ip -n "$PEER" link set eth0 up
 
+HAVE_OVS=1
+command -v ovs-vswitchd >/dev/null && [ -f /usr/share/openvswitch/vswitch.ovsschema ] || HAVE_OVS=0
+if [ "$HAVE_OVS" = 1 ]; then
+	say "helper: Open vSwitch (userspace datapath), br-int with a peer at 10.96.0.1"
+	start_ovs "$HELPER" >/dev/null 2>&1
+	add_ovs_bridge br-int
+	add_ovs_peer br-int "arca-opeer-$ID" 10.96.0.1/24
+	OVS_ARGS=(--ovs-db="$OVS_DB")
+else
+	echo "   (the Open vSwitch half is skipped: no Open vSwitch here; scripts/install-deps installs it)"
+	OVS_ARGS=()
+fi
+
 say "both daemons with Framing=vnet"
-start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" --bus="$TMP/relay.bus"
+start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" --bus="$TMP/relay.bus" "${OVS_ARGS[@]}"
 show_log_on_failure "$TMP/relayd.log"
 start_daemon forwarderd ip netns exec "$CTR" "$BUILD/src/forwarderd/arca-forwarderd" \
 	--bus="$TMP/forwarder.bus" --state-dir="$TMP/state"
@@ -85,14 +102,21 @@ transfer() {
 
 counter() { net_prop "$1" | tr -d '"'; }
 
-say "32 MiB from the container to the peer, and back"
-before_frames=$(counter FramesToHost) before_bytes=$(counter BytesToHost)
-transfer "$CTR" "$PEER" 10.97.0.1
-frames=$(($(counter FramesToHost) - before_frames))
-bytes=$(($(counter BytesToHost) - before_bytes))
-echo "   to host: $frames frames, $bytes bytes, $((bytes / frames)) bytes per frame"
-[ $((bytes / frames)) -gt 3000 ] || fail "no large segments crossed: $((bytes / frames)) bytes per frame"
-transfer "$PEER" "$CTR" 10.97.0.2
+# both_ways PEER_NS PEER_IP CONTAINER_IP: the transfers, and large frames
+# from the container on $NET.
+both_ways() {
+	local before_frames before_bytes frames bytes
+	before_frames=$(counter FramesToHost) before_bytes=$(counter BytesToHost)
+	transfer "$CTR" "$1" "$2"
+	frames=$(($(counter FramesToHost) - before_frames))
+	bytes=$(($(counter BytesToHost) - before_bytes))
+	echo "   to host: $frames frames, $bytes bytes, $((bytes / frames)) bytes per frame"
+	[ $((bytes / frames)) -gt 3000 ] || fail "no large segments crossed: $((bytes / frames)) bytes per frame"
+	transfer "$1" "$CTR" "$3"
+}
+
+say "Linux bridge: 32 MiB from the container to the peer, and back"
+both_ways "$PEER" 10.97.0.1 10.97.0.2
 
 if command -v iperf3 >/dev/null; then
 	say "iperf3 TCP from the container to the peer, 2 seconds"
@@ -106,4 +130,22 @@ fi
 for p in ProtocolErrors ErrorsToHost ErrorsFromHost; do
 	[ "$(counter "$p")" = 0 ] || fail "the network's $p is $(counter "$p")"
 done
+
+if [ "$HAVE_OVS" = 1 ]; then
+	say "Open vSwitch: relay 5002 to br-int, eth1 in the container"
+	bus_call "$RL" $RLM StartRelay 'usssua{sv}' 5002 br-int "vo$ID" "" 0 \
+		"{\"Listen\": [\"s\", \"$TMP/relay2.sock\"], \"Framing\": [\"s\", \"vnet\"]}" >/dev/null
+	bus_call "$FW" $FWM AttachNetwork 'sussua{sv}' eth1 5002 10.96.0.2 "" 24 \
+		"{\"Listen\": [\"s\", \"$TMP/forwarder2.sock\"], \"Framing\": [\"s\", \"vnet\"]}" >/dev/null
+	socat "UNIX-CONNECT:$TMP/forwarder2.sock" "UNIX-CONNECT:$TMP/relay2.sock" &
+	on_exit "kill $!"
+	NET=/org/arca/Forwarder1/network/eth1 REL=/org/arca/Relay1/relay/5002
+	wait_for "the OVS relay connected" sh -c "$PY $LIB/bus-call.py $RL org.arca.Relay1 $REL org.freedesktop.DBus.Properties Get ss org.arca.Relay1.Relay State | grep -q connected"
+	ip netns exec "$CTR" ping -c 3 -i 0.2 -W 2 10.96.0.1 >/dev/null || fail "ping across Open vSwitch failed"
+	say "Open vSwitch: 32 MiB from the container to the peer, and back"
+	both_ways "arca-opeer-$ID" 10.96.0.1 10.96.0.2
+	for p in ProtocolErrors ErrorsToHost ErrorsFromHost; do
+		[ "$(counter "$p")" = 0 ] || fail "eth1's $p is $(counter "$p")"
+	done
+fi
 echo "test-vnet: done"
