@@ -142,8 +142,12 @@ void manager_restore(Manager *m, FdStore *store) {
 }
 
 void manager_shutdown(Manager *m) {
-	if (fdstore_available())
+	if (fdstore_available()) {
+		/* The next daemon listens on the same sockets. */
+		for (Network *n = m->networks; n; n = n->next)
+			listener_keep_path(n->listener);
 		return;
+	}
 	for (Network *n = m->networks; n; n = n->next)
 		(void) network_state_remove(n, m->state_dir);
 	/* The networks go with us, and so do their DNS servers. */

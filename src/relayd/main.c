@@ -16,8 +16,10 @@
 #include "fdstore.h"
 #include "log.h"
 #include "manager.h"
+#include "relay-state.h"
 
 static const char *arg_bus_path;
+static const char *arg_state_dir;
 static OvsContext arg_ovs;
 
 static void help(void) {
@@ -34,12 +36,14 @@ static void help(void) {
 	       "     --ovs-db=ADDRESS     The OVS database, e.g. unix:/run/openvswitch/db.sock\n"
 	       "                          (default: ovs-vsctl's own)\n"
 	       "     --ovs-timeout=SEC    How long ovs-vsctl may take (default %u)\n"
+	       "     --state-dir=PATH     Where to keep relay state for restarts\n"
+	       "                          (default %s)\n"
 	       "     --log-level=LEVEL    err, warning, notice, info (default) or debug\n",
-	       OVS_TIMEOUT_SEC_DEFAULT);
+	       OVS_TIMEOUT_SEC_DEFAULT, RELAY_STATE_DIR_DEFAULT);
 }
 
 static int parse_argv(int argc, char *argv[]) {
-	enum { ARG_VERSION = 0x100, ARG_BUS, ARG_OVS_VSCTL, ARG_OVS_DB, ARG_OVS_TIMEOUT, ARG_LOG_LEVEL };
+	enum { ARG_VERSION = 0x100, ARG_BUS, ARG_OVS_VSCTL, ARG_OVS_DB, ARG_OVS_TIMEOUT, ARG_STATE_DIR, ARG_LOG_LEVEL };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
@@ -47,6 +51,7 @@ static int parse_argv(int argc, char *argv[]) {
 		{ "ovs-vsctl", required_argument, NULL, ARG_OVS_VSCTL },
 		{ "ovs-db", required_argument, NULL, ARG_OVS_DB },
 		{ "ovs-timeout", required_argument, NULL, ARG_OVS_TIMEOUT },
+		{ "state-dir", required_argument, NULL, ARG_STATE_DIR },
 		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
 		{}
 	};
@@ -76,6 +81,9 @@ static int parse_argv(int argc, char *argv[]) {
 			if (*end != '\0' || v == 0 || v > 3600)
 				return log_error_errno(-EINVAL, "Invalid --ovs-timeout '%s': give 1 to 3600 seconds.", optarg);
 			arg_ovs.timeout_sec = (unsigned) v;
+			break;
+		case ARG_STATE_DIR:
+			arg_state_dir = optarg;
 			break;
 		case ARG_LOG_LEVEL:
 			if (daemon_set_log_level(optarg) < 0)
@@ -108,11 +116,13 @@ int main(int argc, char *argv[]) {
 	if (r < 0)
 		return EXIT_FAILURE;
 
-	r = manager_new(&m, event, &arg_ovs);
+	r = manager_new(&m, event, &arg_ovs, arg_state_dir);
 	if (r < 0)
 		return EXIT_FAILURE;
 
-	/* Before any relay exists, every port marked as ours is stale. */
+	/* The relays of the daemon before, then every port marked as ours
+	 * that none of them has is stale. */
+	manager_restore(m, store);
 	manager_sweep_stale_ports(m);
 
 	r = manager_start_bus(m, arg_bus_path, fdstore_take(store, "bus"));

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <netlink/socket.h>
 #include <stdio.h>
@@ -9,8 +10,9 @@
 #include "log.h"
 #include "manager.h"
 #include "netdev.h"
+#include "relay-state.h"
 
-int manager_new(Manager **ret, sd_event *event, const OvsContext *ovs) {
+int manager_new(Manager **ret, sd_event *event, const OvsContext *ovs, const char *state_dir) {
 	_cleanup_(manager_freep) Manager *m = NULL;
 	int r;
 
@@ -19,6 +21,7 @@ int manager_new(Manager **ret, sd_event *event, const OvsContext *ovs) {
 		return -ENOMEM;
 	m->event = sd_event_ref(event);
 	m->ovs = *ovs;
+	m->state_dir = state_dir ?: RELAY_STATE_DIR_DEFAULT;
 
 	r = netdev_open(&m->nl);
 	if (r < 0)
@@ -66,11 +69,16 @@ Relay *manager_find_relay(Manager *m, uint32_t vsock_port) {
 
 void manager_add_relay(Manager *m, Relay *r) {
 	Relay **tail = &m->relays;
+	int k;
 
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = r;
 	m->n_relays++;
+	k = relay_state_save(r, m->state_dir);
+	if (k < 0)
+		log_warning_errno(k, "relay %u: failed to save state in %s, a restart will lose it: %m",
+		                  r->config.vsock_port, m->state_dir);
 	if (m->bus)
 		bus_server_emit_object_added(m->bus, r->path);
 	manager_notify_status(m);
@@ -90,6 +98,7 @@ void manager_relay_stopped(Manager *m, Relay *r) {
 			break;
 		}
 	m->n_relays--;
+	(void) relay_state_remove(r, m->state_dir);
 	if (m->bus)
 		bus_server_emit_object_removed(m->bus, r->path);
 	if (r->stop_reply)
@@ -97,6 +106,80 @@ void manager_relay_stopped(Manager *m, Relay *r) {
 	log_info("relay %u: stopped.", r->config.vsock_port);
 	relay_free(r);
 	manager_notify_status(m);
+}
+
+/* A port some relay has (or is making) is no leftover. */
+static bool manager_owns_port(Manager *m, const char *name) {
+	for (Relay *r = m->relays; r; r = r->next)
+		if ((r->port_made || r->ovs) && strcmp(r->config.port_name, name) == 0)
+			return true;
+	return false;
+}
+
+static int manager_restore_one(Manager *m, FdStore *store, const char *path) {
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	char message[CONF_ERROR_MAX], name[FDSTORE_NAME_MAX], port[16];
+	RelayConfig config = { .listen_fd = -1 };
+	RelayAdopt adopt;
+	RelayStateFile s;
+	Relay *r;
+	int k;
+
+	k = relay_state_load(path, &s, message);
+	if (k < 0) {
+		log_error("Ignoring relay state: %s", message);
+		return k;
+	}
+
+	snprintf(port, sizeof(port), "%u", s.vsock_port);
+	fdstore_name(name, "conn", port);
+	adopt.conn_fd = fdstore_take(store, name);
+	fdstore_name(name, "dev", port);
+	adopt.dev_fd = fdstore_take(store, name);
+	fdstore_name(name, "listen", port);
+	s.options.listen_fd = fdstore_take(store, name);
+	if (s.options.listen_fd >= 0) {
+		free(s.options.listen);
+		s.options.listen = NULL;
+	}
+
+	k = relay_config_new(&config, s.vsock_port, s.bridge, s.port_name, s.mac, s.vlan, &s.options, &error);
+	if (k >= 0)
+		k = relay_new(&r, m, &config, &adopt, &error);
+	relay_config_done(&config);
+	safe_close(adopt.conn_fd);
+	safe_close(adopt.dev_fd);
+	if (k < 0) {
+		log_error("relay %u: cannot restore the relay: %s", s.vsock_port, error.message ?: strerror(-k));
+		relay_state_done(&s);
+		return k;
+	}
+
+	log_info("relay %u: restored, %s.", s.vsock_port, relay_state_to_string(r->state));
+	relay_state_done(&s);
+	manager_add_relay(m, r);
+	return 0;
+}
+
+void manager_restore(Manager *m, FdStore *store) {
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(m->state_dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		size_t len = strlen(de->d_name);
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		if (asprintf(&path, "%s/%s", m->state_dir, de->d_name) < 0)
+			break;
+		if (manager_restore_one(m, store, path) < 0)
+			(void) unlink(path);
+	}
+	closedir(d);
 }
 
 void manager_sweep_stale_ports(Manager *m) {
@@ -115,7 +198,7 @@ void manager_sweep_stale_ports(Manager *m) {
 	for (char *save = NULL, *name = strtok_r(out, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
 		_cleanup_free_ char *derr = NULL;
 
-		if (!name[0])
+		if (!name[0] || manager_owns_port(m, name))
 			continue;
 		status = ovs_command_run_sync(ovs_argv_del_port(&m->ovs, NULL, name),
 		                              m->ovs.timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT, NULL, &derr);
@@ -127,6 +210,17 @@ void manager_sweep_stale_ports(Manager *m) {
 }
 
 void manager_stop_all(Manager *m) {
+	if (fdstore_available()) {
+		while (m->relays) {
+			Relay *r = m->relays;
+			m->relays = r->next;
+			m->n_relays--;
+			listener_keep_path(r->listener);
+			relay_free(r);
+		}
+		return;
+	}
+
 	while (m->relays) {
 		Relay *r = m->relays;
 		int status;
@@ -145,6 +239,7 @@ void manager_stop_all(Manager *m) {
 				log_warning("relay %u: failed to delete port %s on shutdown: %s", r->config.vsock_port,
 				            r->config.port_name, err && err[0] ? err : "ovs-vsctl failed");
 		}
+		(void) relay_state_remove(r, m->state_dir);
 		relay_free(r);
 	}
 }

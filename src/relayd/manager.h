@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "bus.h"
+#include "fdstore.h"
 #include "ovs.h"
 #include "relay.h"
 
@@ -23,6 +24,7 @@ struct nl_sock;
 
 struct Manager {
 	sd_event *event;
+	const char *state_dir;
 	BusServer *bus;
 	struct nl_sock *nl;
 	OvsContext ovs;
@@ -31,16 +33,23 @@ struct Manager {
 	OvsCommand *check;      /* br-exists for a StartRelay under way */
 };
 
-int manager_new(Manager **ret, sd_event *event, const OvsContext *ovs);
+int manager_new(Manager **ret, sd_event *event, const OvsContext *ovs, const char *state_dir);
 Manager *manager_free(Manager *m);
 DEFINE_POINTER_CLEANUP(Manager, manager_free);
 
 int manager_start_bus(Manager *m, const char *p2p_path, int p2p_fd);
 
-/* Deletes the OVS ports a previous daemon made and nobody owns now. */
+/* Starts again the relays of the state directory, adopting what the fd
+ * store kept of them. */
+void manager_restore(Manager *m, FdStore *store);
+
+/* Deletes the OVS ports a previous daemon made and no relay owns now. */
 void manager_sweep_stale_ports(Manager *m);
 
-/* Shutdown: deletes the ports of connected relays, then frees them. */
+/* Shutdown. With a service manager keeping fds, the relays are only
+ * freed: their ports, connections and state are for the next daemon.
+ * Without one, the ports of connected relays are deleted and the state
+ * removed. */
 void manager_stop_all(Manager *m);
 
 Relay *manager_find_relay(Manager *m, uint32_t vsock_port);

@@ -52,7 +52,7 @@ static int start_relay_finish(Manager *m, sd_bus_message *message, RelayConfig *
 		                                  "A relay is started on vsock port %u already.",
 		                                  config->vsock_port);
 
-	k = relay_new(&r, m, config, &error);
+	k = relay_new(&r, m, config, NULL, &error);
 	if (k < 0)
 		return sd_bus_error_is_set(&error) ? sd_bus_reply_method_error(message, &error)
 		                                   : sd_bus_reply_method_errno(message, k, NULL);

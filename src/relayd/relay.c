@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "fdstore.h"
 #include "log.h"
 #include "manager.h"
 #include "packet.h"
@@ -51,14 +52,39 @@ _printf_(2, 3) static void relay_set_error(Relay *r, const char *format, ...) {
 static void relay_make_port(Relay *r);
 static void relay_delete_port(Relay *r);
 
+static void relay_fd_name(const Relay *r, const char *prefix, char buf[static FDSTORE_NAME_MAX]) {
+	char port[16];
+
+	snprintf(port, sizeof(port), "%u", r->config.vsock_port);
+	fdstore_name(buf, prefix, port);
+}
+
+static void relay_keep_fd(const Relay *r, const char *prefix, int fd) {
+	char name[FDSTORE_NAME_MAX];
+
+	relay_fd_name(r, prefix, name);
+	(void) fdstore_keep(fd, name);
+}
+
+static void relay_drop_fd(const Relay *r, const char *prefix) {
+	char name[FDSTORE_NAME_MAX];
+
+	relay_fd_name(r, prefix, name);
+	(void) fdstore_drop(name);
+}
+
 /* Forwarding stopped (or never started): close the device side. */
 static void relay_close_device(Relay *r) {
 	r->link = link_free(r->link);
 	r->watch = netdev_watch_free(r->watch);
+	if (r->dev_fd >= 0)
+		relay_drop_fd(r, "dev");
 	r->dev_fd = safe_close(r->dev_fd);
 }
 
 static void relay_drop_host(Relay *r) {
+	if (r->conn_fd >= 0)
+		relay_drop_fd(r, "conn");
 	r->conn_fd = safe_close(r->conn_fd);
 }
 
@@ -182,6 +208,7 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 		relay_fail_connect(r);
 		return;
 	}
+	relay_keep_fd(r, "dev", r->dev_fd);
 	relay_start_link(r);
 }
 
@@ -225,8 +252,10 @@ static int relay_make_bridge_port(Relay *r) {
 	else if (fd < 0)
 		relay_set_error(r, "Failed to add port %s to %s: %s", r->config.port_name,
 		                r->config.bridge, strerror(-fd));
-	else
+	else {
 		r->dev_fd = fd;
+		relay_keep_fd(r, "dev", fd);
+	}
 	return fd < 0 ? fd : 0;
 }
 
@@ -280,6 +309,7 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 	r->conn_fd = TAKE_FD(conn);
 	r->peer = *peer;
 	r->connections++;
+	relay_keep_fd(r, "conn", r->conn_fd);
 	log_info("relay %u: host connected from %s.", r->config.vsock_port, who);
 
 	/* Still deleting the last port: this host waits for that. */
@@ -291,8 +321,53 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 	return 0;
 }
 
-int relay_new(Relay **ret, Manager *m, RelayConfig *config, sd_bus_error *error) {
+/* A restarted daemon's relay: what the fd store kept comes back in the
+ * state it was in. A connection with its port forwards again at once; a
+ * connection without one gets a port as a new host would; a port without
+ * a connection is deleted. */
+static void relay_adopt(Relay *r, int conn_fd, int dev_fd) {
+	_cleanup_close_ int conn = conn_fd, dev = dev_fd;
+	Peer peer;
+
+	if (conn >= 0 && (stream_get_peer(conn, &peer) < 0 || stream_prepare(conn) < 0)) {
+		relay_drop_fd(r, "conn");
+		conn = safe_close(conn);
+	}
+	if (dev >= 0) {
+		r->ifindex = netdev_get_ifindex(r->manager->nl, r->config.port_name);
+		if (r->ifindex < 0) {
+			/* The port went while nobody watched. */
+			relay_drop_fd(r, "dev");
+			dev = safe_close(dev);
+		} else {
+			r->dev_fd = TAKE_FD(dev);
+			r->port_made = true;
+		}
+	}
+
+	if (conn >= 0) {
+		r->conn_fd = TAKE_FD(conn);
+		r->peer = peer;
+		r->connections++;
+	}
+
+	if (r->conn_fd >= 0 && r->dev_fd >= 0) {
+		log_info("relay %u: host still connected, port %s still there.", r->config.vsock_port,
+		         r->config.port_name);
+		relay_start_link(r);
+	} else if (r->conn_fd >= 0) {
+		r->state = RELAY_CONNECTING;
+		relay_make_port(r);
+	} else if (r->port_made) {
+		r->state = RELAY_DISCONNECTING;
+		relay_delete_port(r);
+	}
+}
+
+int relay_new(Relay **ret, Manager *m, RelayConfig *config, RelayAdopt *adopt, sd_bus_error *error) {
 	_cleanup_(relay_freep) Relay *r = NULL;
+	_cleanup_close_ int conn_fd = adopt ? TAKE_FD(adopt->conn_fd) : -1;
+	_cleanup_close_ int dev_fd = adopt ? TAKE_FD(adopt->dev_fd) : -1;
 	char text[SOCKET_ADDRESS_STRING_MAX];
 	int k;
 
@@ -330,15 +405,19 @@ int relay_new(Relay **ret, Manager *m, RelayConfig *config, sd_bus_error *error)
 	r->listen_string = strdup(text);
 	if (!r->listen_string)
 		return -ENOMEM;
+	relay_keep_fd(r, "listen", listener_get_fd(r->listener));
 
 	log_info("relay %u: started, port %s on %s (%s, VLAN %u), listening on %s.", r->config.vsock_port,
 	         r->config.port_name, r->config.bridge, relay_backend_to_string(r->config.backend),
 	         r->config.vlan, r->listen_string);
+	if (conn_fd >= 0 || dev_fd >= 0)
+		relay_adopt(r, TAKE_FD(conn_fd), TAKE_FD(dev_fd));
 	*ret = TAKE_PTR(r);
 	return 0;
 }
 
 void relay_stop(Relay *r, sd_bus_message *reply) {
+	relay_drop_fd(r, "listen");
 	r->listener = listener_free(r->listener);
 	r->stop_reply = sd_bus_message_ref(reply);
 	if (r->ovs && r->config.backend == RELAY_BACKEND_OVS) {
@@ -355,8 +434,12 @@ Relay *relay_free(Relay *r) {
 	if (!r)
 		return NULL;
 
-	relay_close_device(r);
-	relay_drop_host(r);
+	/* Closes without a word to the fd store: what it keeps is for the
+	 * next daemon, unless the relay dropped it on the way here. */
+	link_free(r->link);
+	netdev_watch_free(r->watch);
+	safe_close(r->dev_fd);
+	safe_close(r->conn_fd);
 	ovs_command_free(r->ovs);
 	listener_free(r->listener);
 	sd_bus_message_unref(r->stop_reply);

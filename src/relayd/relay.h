@@ -13,6 +13,11 @@
  * One host at a time: a connection while the relay is busy is refused and
  * counted, except while the previous port is being deleted, when it waits
  * for that to finish.
+ *
+ * The listener, the host's connection and the port's socket are kept in
+ * the service manager's fd store while they exist ("listen-PORT",
+ * "conn-PORT", "dev-PORT"), so that a restarted daemon adopts them and
+ * the host never notices.
  */
 
 #include <stdint.h>
@@ -59,13 +64,21 @@ struct Relay {
 	char *last_error;
 };
 
-int relay_new(Relay **ret, Manager *m, RelayConfig *config, sd_bus_error *error);
+/* What a restarted daemon got back from the fd store; -1 where nothing. */
+typedef struct RelayAdopt {
+	int conn_fd;
+	int dev_fd;
+} RelayAdopt;
+
+/* Takes config's allocations and adopt's fds (adopt may be NULL). */
+int relay_new(Relay **ret, Manager *m, RelayConfig *config, RelayAdopt *adopt, sd_bus_error *error);
 
 /* StopRelay: drops the host, deletes the port, then answers reply (if not
  * NULL) and frees the relay through the manager. */
 void relay_stop(Relay *r, sd_bus_message *reply);
 
-/* For shutdown: frees at once; the port, if any, is left for the caller. */
+/* For shutdown: frees at once; the port, if any, is left for the caller,
+ * and so is whatever the fd store keeps. */
 Relay *relay_free(Relay *r);
 DEFINE_POINTER_CLEANUP(Relay, relay_free);
 

@@ -192,6 +192,11 @@ int listener_new_from_fd(Listener **ret, sd_event *event, int fd,
 	return 0;
 }
 
+void listener_keep_path(Listener *l) {
+	if (l)
+		l->owns_path = false;
+}
+
 Listener *listener_free(Listener *l) {
 	const char *path;
 

@@ -36,6 +36,11 @@ int listener_new_from_fd(Listener **ret, sd_event *event, int fd,
 
 /* Closes the socket; removes the socket file if this listener made it. */
 Listener *listener_free(Listener *l);
+
+/* The socket file outlives the listener: its fd lives on elsewhere (in the
+ * service manager's fd store, for the next daemon), so listener_free()
+ * leaves the file in place. */
+void listener_keep_path(Listener *l);
 DEFINE_POINTER_CLEANUP(Listener, listener_free);
 
 int listener_get_fd(const Listener *l);

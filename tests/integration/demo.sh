@@ -32,7 +32,7 @@ add_ovs_peer br-int "$PEER" 10.99.0.1/24
 
 say "helper: arca-relayd, relay 5001 on br-int for the container's MAC"
 start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" \
-	--bus="$TMP/relay.bus" --ovs-db="$OVS_DB"
+	--bus="$TMP/relay.bus" --ovs-db="$OVS_DB" --state-dir="$TMP/relay-state"
 show_log_on_failure "$TMP/relayd.log"
 wait_for "arca-relayd" "${RL[@]}" call "${RLM[@]}" GetStats
 "${RL[@]}" call "${RLM[@]}" StartRelay 'usssua{sv}' 5001 br-int "" 02:42:ac:12:00:02 0 \

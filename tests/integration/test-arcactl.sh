@@ -195,7 +195,7 @@ ip -n "$PEER" addr add 10.57.0.1/24 dev eth0
 ip -n "$PEER" link set eth0 up
 show_log_on_failure "$TMP/arca-relayd.log"
 # No Open vSwitch here: a bridge-only helper VM.
-start_daemon arca-relayd ip netns exec "$HELPER" "$RELAYD" --ovs-db="unix:$TMP/no-ovs.sock" --ovs-timeout=1
+start_daemon arca-relayd ip netns exec "$HELPER" "$RELAYD" --ovs-db="unix:$TMP/no-ovs.sock" --ovs-timeout=1 --state-dir="$TMP/relay-state"
 wait_for "org.arca.Relay1 on the bus" ctl relay status
 out=$(ctl list)
 [ "$out" = $'DEVICE PORT ADDRESS GATEWAY MAC STATE\n\n0 networks listed.\n\nPORT BRIDGE PORT-NAME MAC VLAN STATE\n\n0 relays listed.' ] \

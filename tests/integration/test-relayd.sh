@@ -35,7 +35,7 @@ start_dbus
 ADDR=$DBUS_SYSTEM_BUS_ADDRESS
 start_relayd() {
 	start_daemon arca-relayd ip netns exec "$HELPER" env DBUS_SYSTEM_BUS_ADDRESS="$ADDR" \
-		"$BUILD/src/relayd/arca-relayd" --ovs-db="$OVS_DB" "$@"
+		"$BUILD/src/relayd/arca-relayd" --ovs-db="$OVS_DB" --state-dir="$TMP/state" "$@"
 	wait_for "org.arca.Relay1 on the bus" bus_call "$ADDR" $M GetStats ""
 }
 show_log_on_failure "$TMP/arca-relayd.log"
@@ -149,7 +149,7 @@ say "the served interfaces match their contract in dbus/"
 check_contract "$ADDR" /org/arca/Relay1 org.arca.Relay1.Manager
 check_contract "$ADDR" /org/arca/Relay1/relay/5001 org.arca.Relay1.Relay
 
-say "kill -9 with a port up; the next daemon deletes the stale port"
+say "kill -9 with a port up; the next daemon deletes the stale port and starts the relays again"
 kill -9 "$arca_relayd_PID"
 wait "$arca_relayd_PID" 2>/dev/null || true
 stop_host h1
@@ -157,6 +157,16 @@ has_port "$PORT" || fail "expected the killed daemon's port to be left for the s
 start_relayd --log-level=debug
 ! has_port "$PORT" || fail "the stale port $PORT was not deleted at start-up"
 grep -q "Deleted stale port $PORT" "$TMP/arca-relayd.log" || fail "the sweep was not logged"
+prop_is 5001 State '"listening"' || fail "relay 5001 did not come back from the state: $(prop 5001 State)"
+[ "$(prop 5001 VLAN)" = 100 ] || fail "relay 5001 came back with VLAN $(prop 5001 VLAN)"
+start_host h1 "$TMP/r1.sock" 10.55.0.2 02:42:ac:12:00:02
+wait_for "the host reconnected to relay 5001" prop_is 5001 State '"connected"'
+has_port "$PORT" || fail "the reconnected host got no port"
+stop_host h1
+wait_for "the port deleted after the host left" sh -c "! ovs-vsctl --db=$OVS_DB list-ports br-int | grep -qx $PORT"
+for port in $(bus_call "$ADDR" $M ListRelays "" | grep -o '/org/arca/Relay1/relay/[0-9]*' | sed 's|.*/||'); do
+	bus_call "$ADDR" $M StopRelay u "$port" >/dev/null
+done
 
 say "Backend=bridge: a TAP port on a Linux bridge"
 ip -n "$HELPER" link add "lb$ID" type bridge
@@ -191,5 +201,6 @@ wait_for "relay 5001 connected" prop_is 5001 State '"connected"'
 kill -TERM "$arca_relayd_PID"
 wait "$arca_relayd_PID" || fail "arca-relayd exited with $? on SIGTERM"
 ! has_port "$PORT" || fail "SIGTERM left the port"
+[ -z "$(ls "$TMP/state")" ] || fail "state left after a clean stop: $(ls "$TMP/state")"
 stop_host h1
 echo "PASS"

@@ -55,7 +55,7 @@ else
 fi
 
 say "both daemons with Framing=vnet"
-start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" --bus="$TMP/relay.bus" "${OVS_ARGS[@]}"
+start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" --bus="$TMP/relay.bus" --state-dir="$TMP/relay-state" "${OVS_ARGS[@]}"
 show_log_on_failure "$TMP/relayd.log"
 start_daemon forwarderd ip netns exec "$CTR" "$BUILD/src/forwarderd/arca-forwarderd" \
 	--bus="$TMP/forwarder.bus" --state-dir="$TMP/state"

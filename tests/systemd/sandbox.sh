@@ -86,7 +86,7 @@ stop_traced forwarderd
 
 bus=relayd
 ip -n "$ns" link add br-sbx type bridge
-run_traced relayd "$build/src/relayd/arca-relayd" --ovs-db="unix:$tmp/no-ovs.sock" --ovs-timeout=2
+run_traced relayd "$build/src/relayd/arca-relayd" --ovs-db="unix:$tmp/no-ovs.sock" --ovs-timeout=2 --state-dir="$tmp/relay-state"
 ctl relay start 5003 --backend=bridge --bridge=br-sbx --listen="$tmp/relay.sock"
 python3 "$peer" --connect "$tmp/relay.sock" --ip 10.59.1.2 >/dev/null 2>&1 &
 host=$!

@@ -35,13 +35,29 @@ run_cleanup() {
 	local rc=$? c
 	RC=$rc
 	for c in "${CLEANUP[@]}"; do eval "$c" 2>/dev/null || true; done
-	exit $rc
+	exit "$RC"
 }
 trap run_cleanup EXIT
 
 make_tmpdir() {
 	TMP=$(mktemp -d "/tmp/arca-test-$ID-XXXX")
 	on_exit "rm -rf '$TMP'"
+	on_exit check_sanitizer_reports
+}
+
+# Run after the daemons stopped (cleanup is last in, first out): a
+# sanitizer's report in any log fails the test, whatever it asserted.
+check_sanitizer_reports() {
+	local log
+	for log in "$TMP"/*.log; do
+		[ -e "$log" ] || continue
+		if grep -qE "ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:" "$log"; then
+			# stdout: the cleanup silences stderr.
+			echo "FAIL: a sanitizer reported in $log:"
+			grep -E -A30 "ERROR: |runtime error:" "$log" | head -60
+			RC=1
+		fi
+	done
 }
 
 make_netns() {

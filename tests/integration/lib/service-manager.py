@@ -95,6 +95,10 @@ def main():
                     fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
             fields = dict(l.split("=", 1) for l in msg.decode().splitlines() if "=" in l)
             name = fields.get("FDNAME", "stored")
+            # As systemd does, the store's fds reach a new daemon only as
+            # LISTEN_FDS: a copy inherited elsewhere would keep a device alive.
+            for fd in fds:
+                os.set_inheritable(fd, False)
             if fields.get("FDSTORE") == "1":
                 for fd in fds:
                     if name in store:
