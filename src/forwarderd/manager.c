@@ -13,7 +13,6 @@
 #include "conffile.h"
 #include "netdev.h"
 #include "network-state.h"
-#include <dirent.h>
 
 int manager_new(Manager **ret, sd_event *event, const char *resolv_conf, const char *state_dir) {
 	_cleanup_(manager_freep) Manager *m = NULL;
@@ -114,26 +113,19 @@ static int manager_restore_one(Manager *m, FdStore *store, const char *path) {
 	return 0;
 }
 
+typedef struct Restore {
+	Manager *manager;
+	FdStore *store;
+} Restore;
+
+static int restore_one(const char *path, void *userdata) {
+	Restore *x = userdata;
+
+	return manager_restore_one(x->manager, x->store, path);
+}
+
 void manager_restore(Manager *m, FdStore *store) {
-	DIR *d;
-	struct dirent *de;
-
-	d = opendir(m->state_dir);
-	if (!d)
-		return;
-
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *path = NULL;
-		size_t len = strlen(de->d_name);
-
-		if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
-			continue;
-		if (asprintf(&path, "%s/%s", m->state_dir, de->d_name) < 0)
-			break;
-		if (manager_restore_one(m, store, path) < 0)
-			(void) unlink(path);
-	}
-	closedir(d);
+	conf_load_state_dir(m->state_dir, restore_one, &(Restore) { m, store });
 
 	/* Also puts back a resolv.conf that a daemon stopped before its last
 	 * network went left changed. */

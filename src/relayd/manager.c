@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <dirent.h>
 #include <errno.h>
 #include <netlink/socket.h>
 #include <stdio.h>
@@ -161,25 +160,19 @@ static int manager_restore_one(Manager *m, FdStore *store, const char *path) {
 	return 0;
 }
 
+typedef struct Restore {
+	Manager *manager;
+	FdStore *store;
+} Restore;
+
+static int restore_one(const char *path, void *userdata) {
+	Restore *x = userdata;
+
+	return manager_restore_one(x->manager, x->store, path);
+}
+
 void manager_restore(Manager *m, FdStore *store) {
-	struct dirent *de;
-	DIR *d;
-
-	d = opendir(m->state_dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *path = NULL;
-		size_t len = strlen(de->d_name);
-
-		if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
-			continue;
-		if (asprintf(&path, "%s/%s", m->state_dir, de->d_name) < 0)
-			break;
-		if (manager_restore_one(m, store, path) < 0)
-			(void) unlink(path);
-	}
-	closedir(d);
+	conf_load_state_dir(m->state_dir, restore_one, &(Restore) { m, store });
 }
 
 void manager_sweep_stale_ports(Manager *m) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -268,4 +269,25 @@ int mkdir_parents(const char *path, unsigned mode) {
 			return 0;
 		*slash = '/';
 	}
+}
+
+static int state_file_filter(const struct dirent *de) {
+	size_t len = strlen(de->d_name);
+
+	return len > 5 && strcmp(de->d_name + len - 5, ".conf") == 0;
+}
+
+void conf_load_state_dir(const char *dir, ConfStateLoader load, void *userdata) {
+	struct dirent **list = NULL;
+	int n;
+
+	n = scandir(dir, &list, state_file_filter, alphasort);
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *path = NULL;
+
+		if (asprintf(&path, "%s/%s", dir, list[i]->d_name) >= 0 && load(path, userdata) < 0)
+			(void) unlink(path);
+		free(list[i]);
+	}
+	free(list);
 }

@@ -56,5 +56,11 @@ int write_file_atomic(const char *path, const void *data, size_t len);
  * NUL-terminated buffer. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
+/* A daemon's state directory: calls load for each NAME.conf in dir, in
+ * name order. A file load fails on is removed, so that no later start
+ * trips over it again. A missing dir is an empty one. */
+typedef int (*ConfStateLoader)(const char *path, void *userdata);
+void conf_load_state_dir(const char *dir, ConfStateLoader load, void *userdata);
+
 /* mkdir -p: makes path and any missing parents. */
 int mkdir_parents(const char *path, unsigned mode);
