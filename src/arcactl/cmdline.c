@@ -95,6 +95,7 @@ static const char help_attach[] =
 	"     --dns=ADDRESS           A DNS server for resolv.conf; repeat or give\n"
 	"                             a comma-separated list for more\n"
 	"     --no-default-route      No default route through GATEWAY\n"
+	"     --no-lock-mac           Let the container send from any MAC address\n"
 	"     --rate-limit=BYTES      At most BYTES per second each way\n"
 	"                             (suffixes K, M, G, T: powers of 1000)\n"
 	"     --listen=ADDRESS        Listen on ADDRESS instead of vsock::PORT:\n"
@@ -140,6 +141,8 @@ static const char help_relay_start[] =
 	"     --mtu=BYTES             The port's MTU\n"
 	"     --framing=length32|vnet The wire framing (default: length32)\n"
 	"     --backend=ovs|bridge    Open vSwitch (default) or a Linux bridge\n"
+	"     --no-lock-mac           Let the host send from any MAC address, not\n"
+	"                             only from MAC\n"
 	"     --rate-limit=BYTES      At most BYTES per second each way\n"
 	"                             (suffixes K, M, G, T: powers of 1000)\n"
 	"     --listen=ADDRESS        Listen on ADDRESS instead of vsock::PORT:\n"
@@ -217,6 +220,7 @@ static const SettingOption setting_options[] = {
 	{ .option = "--listen", .key = "Listen" },
 	{ .option = "--dns", .key = "DNS" },
 	{ .option = "--no-default-route", .key = "DefaultRoute", .value = "no" },
+	{ .option = "--no-lock-mac", .key = "LockMAC", .value = "no" },
 	{ .option = "--rate-limit", .key = "RateLimit" },
 	{ .option = "--bridge", .key = "Bridge" },
 	{ .option = "--port-name", .key = "PortName" },
@@ -440,6 +444,7 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 		{ "listen", required_argument, NULL, ARG_SETTING },
 		{ "dns", required_argument, NULL, ARG_SETTING },
 		{ "no-default-route", no_argument, NULL, ARG_SETTING },
+		{ "no-lock-mac", no_argument, NULL, ARG_SETTING },
 		{ "rate-limit", required_argument, NULL, ARG_SETTING },
 		{ "bridge", required_argument, NULL, ARG_SETTING },
 		{ "port-name", required_argument, NULL, ARG_SETTING },

@@ -191,6 +191,7 @@ const ConfItem network_settings_table[] = {
 	{ "MTU", parse_positive_u32, offsetof(NetworkSettings, mtu) },
 	{ "Framing", parse_framing, offsetof(NetworkSettings, framing) },
 	{ "DefaultRoute", conf_parse_bool, offsetof(NetworkSettings, default_route) },
+	{ "LockMAC", conf_parse_bool, offsetof(NetworkSettings, lock_mac) },
 	{ "DNS", parse_dns, offsetof(NetworkSettings, dns) },
 	{ "RateLimit", parse_rate, offsetof(NetworkSettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(NetworkSettings, listen) },
@@ -207,6 +208,7 @@ const ConfItem relay_settings_table[] = {
 	{ "ContainerId", parse_nonempty, offsetof(RelaySettings, container_id) },
 	{ "MTU", parse_positive_u32, offsetof(RelaySettings, mtu) },
 	{ "Framing", parse_framing, offsetof(RelaySettings, framing) },
+	{ "LockMAC", conf_parse_bool, offsetof(RelaySettings, lock_mac) },
 	{ "Backend", parse_backend, offsetof(RelaySettings, backend) },
 	{ "RateLimit", parse_rate, offsetof(RelaySettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(RelaySettings, listen) },
@@ -214,7 +216,7 @@ const ConfItem relay_settings_table[] = {
 };
 
 void network_settings_init(NetworkSettings *s) {
-	*s = (NetworkSettings) { .default_route = -1, .listen_fd = -1 };
+	*s = (NetworkSettings) { .default_route = -1, .lock_mac = -1, .listen_fd = -1 };
 }
 
 void network_settings_done(NetworkSettings *s) {
@@ -229,7 +231,7 @@ void network_settings_done(NetworkSettings *s) {
 }
 
 void relay_settings_init(RelaySettings *s) {
-	*s = (RelaySettings) { .listen_fd = -1 };
+	*s = (RelaySettings) { .lock_mac = -1, .listen_fd = -1 };
 }
 
 void relay_settings_done(RelaySettings *s) {
@@ -301,6 +303,11 @@ static int append_u32_option(sd_bus_message *m, const char *name, uint32_t value
 	return value ? sd_bus_message_append(m, "{sv}", name, "u", value) : 0;
 }
 
+/* value -1: not given, left out. */
+static int append_bool_option(sd_bus_message *m, const char *name, int value) {
+	return value >= 0 ? sd_bus_message_append(m, "{sv}", name, "b", value) : 0;
+}
+
 static int append_fd_option(sd_bus_message *m, const char *name, int fd) {
 	return fd >= 0 ? sd_bus_message_append(m, "{sv}", name, "h", fd) : 0;
 }
@@ -333,6 +340,9 @@ int network_settings_append(sd_bus_message *m, uint32_t port, const NetworkSetti
 		if (r < 0)
 			return r;
 	}
+	r = append_bool_option(m, "LockMAC", s->lock_mac);
+	if (r < 0)
+		return r;
 	if (s->dns) {
 		r = sd_bus_message_open_container(m, 'e', "sv");
 		if (r >= 0)
@@ -376,6 +386,9 @@ int relay_settings_append(sd_bus_message *m, uint32_t port, const RelaySettings 
 		if (r < 0)
 			return r;
 	}
+	r = append_bool_option(m, "LockMAC", s->lock_mac);
+	if (r < 0)
+		return r;
 	return sd_bus_message_close_container(m);
 }
 

@@ -34,6 +34,7 @@ typedef struct NetworkSettings {
 	uint32_t mtu;                   /* 0: the daemon's default */
 	char *framing;                  /* NULL: the daemon's default */
 	int default_route;              /* -1: the daemon's default */
+	int lock_mac;                   /* -1: the daemon's default */
 	char **dns;
 	char *listen;
 	uint64_t rate_limit;            /* bytes per second; 0: none */
@@ -51,6 +52,7 @@ typedef struct RelaySettings {
 	uint32_t mtu;
 	char *backend;
 	char *framing;
+	int lock_mac;                   /* -1: the daemon's default */
 	uint64_t rate_limit;            /* bytes per second; 0: none */
 	char *listen;
 	int listen_fd;                  /* -1: none; not owned */

@@ -203,6 +203,7 @@ static const sd_bus_vtable network_vtable[] = {
 	SD_BUS_PROPERTY("PrefixLength", "u", NULL, offsetof(Network, config.prefix_len), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Gateway", "s", NULL, offsetof(Network, config.gateway_string), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("DefaultRoute", "b", NULL, offsetof(Network, config.default_route), SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("LockMAC", "b", NULL, offsetof(Network, config.lock_mac), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("MAC", "s", NULL, offsetof(Network, config.mac_string), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("MTU", "u", NULL, offsetof(Network, config.mtu), SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Framing", "s", bus_property_get_framing, offsetof(Network, config.framing), SD_BUS_VTABLE_PROPERTY_CONST),

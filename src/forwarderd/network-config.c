@@ -18,12 +18,13 @@ const BusOption network_options_table[] = {
 	{ "ListenFD", "h", bus_option_fd, offsetof(NetworkOptions, listen_fd) },
 	{ "RateLimit", "t", bus_option_u64, offsetof(NetworkOptions, rate_limit) },
 	{ "DefaultRoute", "b", bus_option_bool, offsetof(NetworkOptions, default_route) },
+	{ "LockMAC", "b", bus_option_bool, offsetof(NetworkOptions, lock_mac) },
 	{ "DNS", "as", bus_option_strv, offsetof(NetworkOptions, dns) },
 	{}
 };
 
 void network_options_init(NetworkOptions *o) {
-	*o = (NetworkOptions) { .listen_fd = -1, .default_route = -1 };
+	*o = (NetworkOptions) { .listen_fd = -1, .default_route = -1, .lock_mac = -1 };
 }
 
 void network_options_done(NetworkOptions *o) {
@@ -96,6 +97,7 @@ int network_config_new(NetworkConfig *ret, const char *device, uint32_t vsock_po
 		c.has_gateway = true;
 	}
 	c.default_route = c.has_gateway && o->default_route != 0;
+	c.lock_mac = o->lock_mac != 0;
 
 	c.mtu = o->mtu ?: NETWORK_MTU_DEFAULT;
 	if (c.mtu < NETWORK_MTU_MIN || c.mtu > NETWORK_MTU_MAX ||

@@ -34,6 +34,7 @@ typedef struct NetworkOptions {
 	int listen_fd;
 	uint64_t rate_limit;
 	int default_route;
+	int lock_mac;
 	char **dns;
 } NetworkOptions;
 
@@ -53,6 +54,7 @@ typedef struct NetworkConfig {
 	int default_route;              /* int: read by sd-bus as "b" */
 	struct ether_addr mac;
 	uint32_t mtu;
+	int lock_mac;                   /* int: read by sd-bus as "b" */
 	Framing framing;
 	SocketAddress listen;           /* unless listen_fd >= 0 */
 	int listen_fd;

@@ -23,6 +23,7 @@ static const ConfItem state_table[] = {
 	{ "Listen", conf_parse_string, offsetof(NetworkStateFile, options.listen) },
 	{ "RateLimit", conf_parse_u64, offsetof(NetworkStateFile, options.rate_limit) },
 	{ "DefaultRoute", conf_parse_bool, offsetof(NetworkStateFile, options.default_route) },
+	{ "LockMAC", conf_parse_bool, offsetof(NetworkStateFile, options.lock_mac) },
 	{ "DNS", conf_parse_strv, offsetof(NetworkStateFile, options.dns) },
 	{}
 };
@@ -79,6 +80,7 @@ int network_state_save(const Network *n, const char *dir) {
 		{ "Listen", n->listen_string },
 		{ "RateLimit", rate },
 		{ "DefaultRoute", c->default_route ? "yes" : "no" },
+		{ "LockMAC", c->lock_mac ? "yes" : "no" },
 		{ "DNS", dns },
 	};
 	return conf_write_file(path, entries, ELEMENTSOF(entries));

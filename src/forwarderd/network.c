@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ether.h"
 #include "log.h"
 #include "manager.h"
 #include "netdev.h"
@@ -83,6 +84,14 @@ static int network_start_link(Network *n, int fd, const Peer *peer) {
 	LinkConfig config = {
 		.stats = &n->stats,
 		.max_frame_bytes = framing_max_frame_bytes(n->config.framing),
+		.header_bytes = n->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
+		/* What the container sends: its own address only, with LockMAC. */
+		.to_stream = {
+			.max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD,
+			.lock_source = n->config.lock_mac,
+			.source = n->config.mac,
+		},
+		.to_device = { .max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD },
 		.rate_to_stream = n->config.rate_limit,
 		.rate_to_device = n->config.rate_limit,
 	};

@@ -327,6 +327,7 @@ static const sd_bus_vtable relay_vtable[] = {
 	SETTING("MTU", "u", config.mtu),
 	SD_BUS_PROPERTY("Framing", "s", bus_property_get_framing, offsetof(Relay, config.framing),
 	                SD_BUS_VTABLE_PROPERTY_CONST),
+	SETTING("LockMAC", "b", config.lock_mac),
 	SETTING("IfaceId", "s", config.iface_id),
 	SETTING("NetworkId", "s", config.network_id),
 	SETTING("ContainerId", "s", config.container_id),

@@ -22,11 +22,12 @@ const BusOption relay_options_table[] = {
 	{ "Listen", "s", bus_option_string, offsetof(RelayOptions, listen) },
 	{ "ListenFD", "h", bus_option_fd, offsetof(RelayOptions, listen_fd) },
 	{ "RateLimit", "t", bus_option_u64, offsetof(RelayOptions, rate_limit) },
+	{ "LockMAC", "b", bus_option_bool, offsetof(RelayOptions, lock_mac) },
 	{}
 };
 
 void relay_options_init(RelayOptions *o) {
-	*o = (RelayOptions) { .listen_fd = -1 };
+	*o = (RelayOptions) { .listen_fd = -1, .lock_mac = -1 };
 }
 
 void relay_options_done(RelayOptions *o) {
@@ -97,6 +98,9 @@ int relay_config_new(RelayConfig *ret, uint32_t vsock_port, const char *bridge,
 		return invalid(error, "Invalid port name '%s': use 1 to 15 letters, digits, "
 		               "'-', '_' or '.'.", port_name);
 
+	if (o->lock_mac > 0 && isempty_str(mac))
+		return invalid(error, "LockMAC needs the container's MAC: give one, or LockMAC=false.");
+
 	if (!isempty_str(mac) && ether_addr_parse(mac, &ea) < 0)
 		return invalid(error, "Invalid MAC '%s': give a unicast address as six hex "
 		               "octets, e.g. 02:42:ac:12:00:02, or an empty string.", mac);
@@ -149,6 +153,10 @@ int relay_config_new(RelayConfig *ret, uint32_t vsock_port, const char *bridge,
 	c.container_id = strdup_or_empty(o->container_id);
 	c.mtu = o->mtu;
 	c.rate_limit = o->rate_limit;
+	/* With a MAC, the container's frames are locked to it unless told not. */
+	c.lock_mac = !isempty_str(mac) && o->lock_mac != 0;
+	if (!isempty_str(mac))
+		c.mac_addr = ea;
 	if (!c.bridge || !c.port_name || !c.mac || !c.iface_id || !c.network_id || !c.container_id) {
 		relay_config_done(&c);
 		return -ENOMEM;

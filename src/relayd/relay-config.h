@@ -7,6 +7,7 @@
  * person can act on.
  */
 
+#include <net/ethernet.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
@@ -34,6 +35,7 @@ typedef struct RelayOptions {
 	char *listen;
 	int listen_fd;
 	uint64_t rate_limit;
+	int lock_mac;           /* -1: not given */
 } RelayOptions;
 
 extern const BusOption relay_options_table[];
@@ -46,6 +48,8 @@ typedef struct RelayConfig {
 	char *bridge;
 	char *port_name;
 	char *mac;              /* "" when OVS picks one */
+	struct ether_addr mac_addr;
+	int lock_mac;           /* frames from the host must come from mac */
 	uint32_t vlan;
 	char *iface_id;
 	char *network_id;       /* "" when not given */

@@ -23,6 +23,7 @@ static const ConfItem state_table[] = {
 	{ "Framing", conf_parse_string, offsetof(RelayStateFile, options.framing) },
 	{ "Listen", conf_parse_string, offsetof(RelayStateFile, options.listen) },
 	{ "RateLimit", conf_parse_u64, offsetof(RelayStateFile, options.rate_limit) },
+	{ "LockMAC", conf_parse_bool, offsetof(RelayStateFile, options.lock_mac) },
 	{}
 };
 
@@ -69,6 +70,7 @@ int relay_state_save(const Relay *r, const char *dir) {
 		 * store, a restart binds that address itself. */
 		{ "Listen", r->listen_string },
 		{ "RateLimit", rate },
+		{ "LockMAC", c->lock_mac ? "yes" : "no" },
 	};
 	return conf_write_file(path, entries, ELEMENTSOF(entries));
 }

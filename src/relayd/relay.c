@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "ether.h"
 #include "fdstore.h"
 #include "log.h"
 #include "manager.h"
@@ -163,9 +164,19 @@ static void relay_fail_connect(Relay *r) {
 }
 
 static void relay_start_link(Relay *r) {
+	int mtu = r->config.mtu > 0 ? (int) r->config.mtu : netdev_get_mtu(r->manager->nl, r->ifindex);
+	uint32_t max_ether = mtu > 0 ? (uint32_t) mtu + ETHER_MTU_OVERHEAD : 0;
 	LinkConfig config = {
 		.stats = &r->stats,
 		.max_frame_bytes = framing_max_frame_bytes(r->config.framing),
+		.header_bytes = r->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
+		.to_stream = { .max_ether_bytes = max_ether },
+		/* What the container sends: its own address only, with LockMAC. */
+		.to_device = {
+			.max_ether_bytes = max_ether,
+			.lock_source = r->config.lock_mac,
+			.source = r->config.mac_addr,
+		},
 		.rate_to_stream = r->config.rate_limit,
 		.rate_to_device = r->config.rate_limit,
 	};

@@ -8,6 +8,10 @@
 
 #define ETHER_ADDR_STRING_MAX 18U
 
+/* How much longer than its MTU a frame may be: the Ethernet header and one
+ * VLAN tag. */
+#define ETHER_MTU_OVERHEAD (ETH_HLEN + 4U)
+
 /* Accepts six colon-separated hex octets. -EINVAL for anything else, and
  * for multicast (the group bit) and all-zero addresses, which no interface
  * may own. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <stdbool.h>
+#include <net/ethernet.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +20,8 @@
 #define LINK_STREAM_READS 4U
 
 typedef struct Direction {
+	LinkFilter filter;
+	bool filtering;           /* the filter checks anything at all */
 	RateLimit limit;
 	sd_event_source *timer;   /* wakes a reader paused by the limit */
 	bool paused;
@@ -39,6 +43,7 @@ struct Link {
 	Direction to_device;
 	LinkStats own_stats;
 	LinkStats *stats;
+	uint32_t header_bytes;
 
 	LinkEndHandler on_end;
 	void *userdata;
@@ -124,6 +129,28 @@ static bool direction_admit(Link *l, Direction *d) {
 	return false;
 }
 
+/* Whether a frame (with its header_bytes in front) passes d's filter. */
+static bool direction_passes(const Link *l, const Direction *d, const uint8_t *frame, size_t len) {
+	const LinkFilter *f = &d->filter;
+	const uint8_t *eth = frame + l->header_bytes;
+	size_t eth_len;
+
+	if (!d->filtering)
+		return true;
+	if (len < l->header_bytes + ETH_HLEN)
+		return false;
+	eth_len = len - l->header_bytes;
+
+	/* virtio_net_hdr: flags, then gso_type; a GSO frame is cut to size
+	 * where it is delivered. */
+	if (f->max_ether_bytes > 0 && eth_len > f->max_ether_bytes &&
+	    !(l->header_bytes >= 2 && frame[1] != 0))
+		return false;
+	if (f->lock_source && memcmp(eth + ETH_ALEN, f->source.ether_addr_octet, ETH_ALEN) != 0)
+		return false;
+	return true;
+}
+
 /* Writes what the queue holds. Returns 0 (done or the stream is full), or a
  * negative errno when the stream failed. */
 static int link_flush(Link *l) {
@@ -182,6 +209,11 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 			link_end(l, LINK_SIDE_DEVICE, 0);
 			return 0;
 		}
+		if (!direction_passes(l, &l->to_stream, slot, (size_t) n)) {
+			/* The slot is reused by the next frame. */
+			c->drops++;
+			continue;
+		}
 
 		frame_queue_commit(&l->queue, (size_t) n);
 		c->frames++;
@@ -202,6 +234,11 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
 	Link *l = userdata;
 	LinkCounters *c = l->to_device.counters;
+
+	if (!direction_passes(l, &l->to_device, frame, len)) {
+		c->drops++;
+		return 0;
+	}
 
 	for (;;) {
 		ssize_t n = write(l->device_fd, frame, len);
@@ -317,6 +354,11 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	l->stats = config->stats ?: &l->own_stats;
 	l->to_stream.counters = &l->stats->to_stream;
 	l->to_device.counters = &l->stats->to_device;
+	l->header_bytes = config->header_bytes;
+	l->to_stream.filter = config->to_stream;
+	l->to_device.filter = config->to_device;
+	l->to_stream.filtering = config->to_stream.max_ether_bytes > 0 || config->to_stream.lock_source;
+	l->to_device.filtering = config->to_device.max_ether_bytes > 0 || config->to_device.lock_source;
 
 	(void) sd_event_now(event, CLOCK_MONOTONIC, &now);
 	ratelimit_init(&l->to_stream.limit, config->rate_to_stream, 0, now);

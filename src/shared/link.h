@@ -21,11 +21,18 @@
  * written to the device. A device that cannot take a frame (EAGAIN,
  * ENOBUFS) drops it and the drop is counted; the kernel forces that one.
  *
+ * A filter per direction drops frames longer than a limit (never truncating
+ * them) and, when the source MAC is locked, frames from another address;
+ * both count as drops of that direction. GSO frames (Framing=vnet) are
+ * longer than any MTU by design and pass the length check.
+ *
  * A rate limit per direction pauses the reading side instead of dropping.
  * The link ends at most once, when either side closes or fails or the peer
  * breaks the framing, and tells its owner why through the end handler.
  */
 
+#include <net/ethernet.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -53,8 +60,18 @@ typedef struct LinkStats {
 	LinkCounters to_device;   /* stream -> device */
 } LinkStats;
 
+/* What one direction lets through. */
+typedef struct LinkFilter {
+	uint32_t max_ether_bytes; /* Ethernet frame, header included; 0: any */
+	bool lock_source;         /* only frames from source pass */
+	struct ether_addr source;
+} LinkFilter;
+
 typedef struct LinkConfig {
 	uint32_t max_frame_bytes; /* 0: FRAME_MAX_BYTES_DEFAULT */
+	uint32_t header_bytes;    /* before the Ethernet header: VNET_HDR_BYTES or 0 */
+	LinkFilter to_stream;
+	LinkFilter to_device;
 	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT */
 	uint64_t rate_to_stream;  /* bytes per second; 0: unlimited */
 	uint64_t rate_to_device;

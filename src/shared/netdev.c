@@ -100,6 +100,16 @@ int netdev_get_ifindex(struct nl_sock *sk, const char *name) {
 	return rtnl_link_get_ifindex(link);
 }
 
+int netdev_get_mtu(struct nl_sock *sk, int ifindex) {
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	if (r < 0)
+		return netdev_errno(r);
+	return (int) rtnl_link_get_mtu(link);
+}
+
 int netdev_configure(struct nl_sock *sk, int ifindex, const struct ether_addr *mac,
                      uint32_t mtu, bool up) {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL, *change = NULL;

@@ -32,6 +32,9 @@ int netdev_open(struct nl_sock **ret);
 /* -ENODEV if there is no such device. */
 int netdev_get_ifindex(struct nl_sock *sk, const char *name);
 
+/* The device's MTU, or -ENODEV. */
+int netdev_get_mtu(struct nl_sock *sk, int ifindex);
+
 /* Sets what is given: mac unless NULL, mtu unless 0; up or down. */
 int netdev_configure(struct nl_sock *sk, int ifindex, const struct ether_addr *mac,
                      uint32_t mtu, bool up);

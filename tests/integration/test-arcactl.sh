@@ -68,8 +68,8 @@ expect() {
 	echo "   $code: $(cat "$TMP/err")"
 }
 
-start_peer() {   # start_peer NAME SOCKET IP
-	"$PY" "$LIB/frame-peer.py" --connect "$2" --ip "$3" >"$TMP/$1.out" 2>&1 &
+start_peer() {   # start_peer NAME SOCKET IP [MAC]
+	"$PY" "$LIB/frame-peer.py" --connect "$2" --ip "$3" --mac "${4:-02:00:00:00:00:01}" >"$TMP/$1.out" 2>&1 &
 	eval "PEER_$1=$!"
 	on_exit "kill $!"
 }
@@ -214,7 +214,8 @@ systemd-socket-activate -l "$TMP/relay.sock" -E DBUS_SYSTEM_BUS_ADDRESS \
 	"$ARCACTL" relay start 5003 --listen-fd=3 --config=-"$TMP/5003.conf" >"$TMP/activate-relay.log" 2>&1 &
 on_exit "kill $!"
 wait_for "the relay socket" test -S "$TMP/relay.sock"
-start_peer relay "$TMP/relay.sock" 10.57.0.2
+# The container's MAC: the relay passes no other (LockMAC).
+start_peer relay "$TMP/relay.sock" 10.57.0.2 02:42:ac:12:00:05
 relay_state_is() { ctl relay status 5003 | grep -qx "            State: $1"; }
 wait_for "relay 5003 started and its host connected" relay_state_is connected
 ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"

@@ -76,6 +76,22 @@ scenario() {
 	ip netns exec "$NS" ping -c 2 -i 0.2 -W 2 10.77.0.1 >/dev/null || fail "ping after reconnect failed"
 	prop_is eth0 Connections 2 || fail "eth0 should count 2 connections, has $(prop eth0 Connections)"
 	[ "$(prop eth0 FramesToHost)" -gt "$to_host" ] || fail "counters restarted on reconnect"
+
+	say "[$mode] LockMAC and the MTU: the container's spoofed and oversized frames are dropped and counted"
+	prop_is eth0 LockMAC true || fail "LockMAC is not on by default"
+	local drops
+	drops=$(prop eth0 DropsToHost)
+	ip -n "$NS" link set eth0 address 02:42:ac:12:00:99
+	! ip netns exec "$NS" ping -c 2 -i 0.2 -W 1 10.77.0.1 >/dev/null || fail "frames from another MAC reached the host"
+	[ "$(prop eth0 DropsToHost)" -ge $((drops + 2)) ] || fail "spoofed frames not counted: $(prop eth0 DropsToHost)"
+	ip -n "$NS" link set eth0 address 02:42:ac:12:00:02
+	ip netns exec "$NS" ping -c 1 -W 2 10.77.0.1 >/dev/null || fail "ping with the right MAC failed"
+	drops=$(prop eth0 DropsToHost)
+	ip -n "$NS" link set eth0 mtu 3000
+	! ip netns exec "$NS" ping -c 2 -i 0.2 -W 1 -s 2000 -M do 10.77.0.1 >/dev/null || fail "a frame above the MTU reached the host"
+	[ "$(prop eth0 DropsToHost)" -ge $((drops + 2)) ] || fail "oversized frames not counted: $(prop eth0 DropsToHost)"
+	ip -n "$NS" link set eth0 mtu 1400
+	grep -q "bad frame\|truncated" "$TMP/eth0.out" && fail "the host got a broken frame"
 	stop_peer eth0
 	stop_peer eth1
 

@@ -104,9 +104,25 @@ wait_for "relay 5001 reconnected" prop_is 5001 State '"connected"'
 ip netns exec "$PA" ping -c 2 -i 0.2 -W 2 10.55.0.2 >/dev/null || fail "ping after reconnect failed"
 prop_is 5001 Connections 2 || fail "Connections should be 2: $(prop 5001 Connections)"
 
+say "LockMAC: a host sending from another MAC than the relay's gets nothing through"
+prop_is 5001 LockMAC true || fail "LockMAC is not on by default with a MAC"
+stop_host h1
+wait_for "relay 5001 listening" prop_is 5001 State '"listening"'
+drops=$(prop 5001 DropsFromHost)
+start_host hs "$TMP/r1.sock" 10.55.0.2 02:42:ac:12:00:77
+wait_for "the spoofing host connected" prop_is 5001 State '"connected"'
+! ip netns exec "$PA" ping -c 2 -i 0.2 -W 1 10.55.0.2 >/dev/null 2>&1 || fail "a spoofing host answered through the relay"
+[ "$(prop 5001 DropsFromHost)" -gt "$drops" ] || fail "the spoofed frames were not counted"
+stop_host hs
+wait_for "relay 5001 listening" prop_is 5001 State '"listening"'
+start_host h1 "$TMP/r1.sock" 10.55.0.2 02:42:ac:12:00:02
+wait_for "relay 5001 reconnected" prop_is 5001 State '"connected"'
+
 say "bad input is refused by name and leaves nothing behind"
 ok="{\"Listen\": [\"s\", \"$TMP/r9.sock\"]}"
 expect_error org.arca.Error.InvalidArgument start_relay 0 br-int x9 "" 0 "$ok"
+expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int x9 "" 0 \
+	"{\"Listen\": [\"s\", \"$TMP/r9.sock\"], \"LockMAC\": [\"b\", true]}"
 expect_error org.arca.Error.AlreadyStarted start_relay 5001 br-int x9 "" 0 "$ok"
 expect_error org.arca.Error.NoSuchBridge start_relay 5009 br-nope x9 "" 0 "$ok"
 expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int port-name-too-long "" 0 "$ok"

@@ -50,7 +50,8 @@ expect "arcactl relay stop " "5001"
 expect "arcactl list --json=s" "--json=short"
 expect "arcactl relay start 5001 --backend=" "--backend=bridge --backend=ovs"
 expect "arcactl relay start 5001 --v" "--vlan="
-expect "arcactl attach eth0 5000 10.0.0.2 --no" "--no-default-route"
+expect "arcactl attach eth0 5000 10.0.0.2 --no-d" "--no-default-route"
+expect "arcactl attach eth0 5000 10.0.0.2 --no" "--no-default-route --no-lock-mac"
 expect "arcactl --bus=/run/x.bus relay stop 5" "5001"
 
 # Each command's options as the option lines of its --help show them

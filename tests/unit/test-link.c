@@ -13,8 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <net/ethernet.h>
+
 #include "frame.h"
 #include "link.h"
+#include "macro.h"
 
 /* ARCA_TEST_LINK_FRAMES lowers the count for slow runs (valgrind). */
 #define DEFAULT_FRAMES 1000000UL
@@ -355,6 +358,109 @@ static void test_counters_continue_across_links(void **state) {
 	assert_int_equal(f->end_calls, 3);
 }
 
+typedef struct Counted {
+	unsigned frames;
+} Counted;
+
+static int count_frame(const uint8_t *frame, size_t len, void *userdata) {
+	Counted *c = userdata;
+
+	assert_true(len == 60 || len == 1514);
+	c->frames++;
+	return 0;
+}
+
+/* An Ethernet frame of len bytes from source mac[5] = last. */
+static void ether_frame(uint8_t *buf, size_t len, uint8_t last) {
+	memset(buf, 0, len);
+	memset(buf, 0xff, ETH_ALEN);
+	memcpy(buf + ETH_ALEN, (uint8_t[]) { 0x02, 0, 0, 0, 0, last }, ETH_ALEN);
+	buf[12] = 0x08;
+}
+
+/* Runs the loop until the link is idle, without ending it. */
+static void run_until_idle(Fixture *f) {
+	while (sd_event_run(f->event, 100 * 1000) > 0)
+		;
+}
+
+static void test_filter_drops_long_and_spoofed_frames_both_ways(void **state) {
+	Fixture *f = *state;
+	const LinkFilter filter = {
+		.max_ether_bytes = 1500 + ETH_HLEN,
+		.lock_source = true,
+		.source = { { 0x02, 0, 0, 0, 0, 0x01 } },
+	};
+	LinkConfig c = { .to_stream = filter, .to_device = filter };
+	uint8_t frame[4 + 2000], buf[4096];
+	FrameDecoder d;
+	size_t sizes[] = { 60, 1514, 1515, 2000, 10 };
+	uint8_t sources[] = { 0x01, 0x01, 0x01, 0x01, 0x01 };
+
+	start_link(f, &c);
+	/* Device -> stream: right size and source, too long, spoofed, runt. */
+	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+		ether_frame(frame, sizes[i], sources[i]);
+		assert_int_equal(write(f->dev[1], frame, sizes[i]), (ssize_t) sizes[i]);
+	}
+	ether_frame(frame, 100, 0x66);
+	assert_int_equal(write(f->dev[1], frame, 100), 100);
+	run_until_idle(f);
+
+	assert_int_equal(f->stats.to_stream.frames, 2);
+	assert_int_equal(f->stats.to_stream.drops, 4);
+	/* What reached the stream is exactly the two good frames, whole. */
+	Counted counted = {};
+	frame_decoder_init(&d, 65535);
+	ssize_t n = read(f->st[1], buf, sizeof(buf));
+	assert_int_equal(n, 4 + 60 + 4 + 1514);
+	assert_int_equal(frame_decoder_feed(&d, buf, (size_t) n, count_frame, &counted), 0);
+	assert_int_equal(counted.frames, 2);
+	frame_decoder_done(&d);
+
+	/* Stream -> device: the same rules. */
+	for (size_t i = 0; i < 2; i++) {
+		size_t len = i == 0 ? 1514 : 1515;
+		frame[0] = 0, frame[1] = 0, frame[2] = (uint8_t) (len >> 8), frame[3] = (uint8_t) len;
+		ether_frame(frame + 4, len, 0x01);
+		assert_int_equal(write(f->st[1], frame, 4 + len), (ssize_t) (4 + len));
+	}
+	frame[0] = 0, frame[1] = 0, frame[2] = 0, frame[3] = 100;
+	ether_frame(frame + 4, 100, 0x02);
+	assert_int_equal(write(f->st[1], frame, 104), 104);
+	run_until_idle(f);
+
+	assert_int_equal(f->stats.to_device.frames, 1);
+	assert_int_equal(f->stats.to_device.drops, 2);
+	assert_int_equal(read(f->dev[1], buf, sizeof(buf)), 1514);
+	assert_int_equal(f->end_calls, 0);
+}
+
+static void test_filter_lets_gso_frames_pass(void **state) {
+	Fixture *f = *state;
+	LinkConfig c = {
+		.max_frame_bytes = FRAME_MAX_BYTES_VNET,
+		.header_bytes = VNET_HDR_BYTES,
+		.to_stream = { .max_ether_bytes = 1500 + ETH_HLEN },
+	};
+	static uint8_t frame[VNET_HDR_BYTES + 9000];
+
+	start_link(f, &c);
+	/* A 9000-byte TCP segment marked for GSO (gso_type TCPV4) passes... */
+	memset(frame, 0, sizeof(frame));
+	frame[1] = 1;
+	ether_frame(frame + VNET_HDR_BYTES, 9000, 0x01);
+	assert_int_equal(write(f->dev[1], frame, sizeof(frame)), (ssize_t) sizeof(frame));
+	/* ...one that is not marked does not. */
+	frame[1] = 0;
+	assert_int_equal(write(f->dev[1], frame, sizeof(frame)), (ssize_t) sizeof(frame));
+	run_until_idle(f);
+
+	assert_int_equal(f->stats.to_stream.frames, 1);
+	assert_int_equal(f->stats.to_stream.bytes, sizeof(frame));
+	assert_int_equal(f->stats.to_stream.drops, 1);
+}
+
 static void *drain_stream(void *userdata) {
 	Fixture *f = userdata;
 	uint8_t buf[65536];
@@ -418,6 +524,8 @@ int main(void) {
 		cmocka_unit_test_setup_teardown(test_device_closed_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_reset_while_writing_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_continue_across_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_drops_long_and_spoofed_frames_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_lets_gso_frames_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_holds_device_to_stream, setup, teardown),
 	};
 
