@@ -96,6 +96,9 @@ static const char help_attach[] =
 	"                             a comma-separated list for more\n"
 	"     --no-default-route      No default route through GATEWAY\n"
 	"     --no-lock-mac           Let the container send from any MAC address\n"
+	"     --allowed-peers=CID[,CID...]\n"
+	"                             The vsock CIDs that may connect (default: 2,\n"
+	"                             the host)\n"
 	"     --rate-limit=BYTES      At most BYTES per second each way\n"
 	"                             (suffixes K, M, G, T: powers of 1000)\n"
 	"     --listen=ADDRESS        Listen on ADDRESS instead of vsock::PORT:\n"
@@ -143,6 +146,9 @@ static const char help_relay_start[] =
 	"     --backend=ovs|bridge    Open vSwitch (default) or a Linux bridge\n"
 	"     --no-lock-mac           Let the host send from any MAC address, not\n"
 	"                             only from MAC\n"
+	"     --allowed-peers=CID[,CID...]\n"
+	"                             The vsock CIDs that may connect (default: 2,\n"
+	"                             the host)\n"
 	"     --rate-limit=BYTES      At most BYTES per second each way\n"
 	"                             (suffixes K, M, G, T: powers of 1000)\n"
 	"     --listen=ADDRESS        Listen on ADDRESS instead of vsock::PORT:\n"
@@ -221,6 +227,7 @@ static const SettingOption setting_options[] = {
 	{ .option = "--dns", .key = "DNS" },
 	{ .option = "--no-default-route", .key = "DefaultRoute", .value = "no" },
 	{ .option = "--no-lock-mac", .key = "LockMAC", .value = "no" },
+	{ .option = "--allowed-peers", .key = "AllowedPeers" },
 	{ .option = "--rate-limit", .key = "RateLimit" },
 	{ .option = "--bridge", .key = "Bridge" },
 	{ .option = "--port-name", .key = "PortName" },
@@ -445,6 +452,7 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 		{ "dns", required_argument, NULL, ARG_SETTING },
 		{ "no-default-route", no_argument, NULL, ARG_SETTING },
 		{ "no-lock-mac", no_argument, NULL, ARG_SETTING },
+		{ "allowed-peers", required_argument, NULL, ARG_SETTING },
 		{ "rate-limit", required_argument, NULL, ARG_SETTING },
 		{ "bridge", required_argument, NULL, ARG_SETTING },
 		{ "port-name", required_argument, NULL, ARG_SETTING },

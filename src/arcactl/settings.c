@@ -192,6 +192,7 @@ const ConfItem network_settings_table[] = {
 	{ "Framing", parse_framing, offsetof(NetworkSettings, framing) },
 	{ "DefaultRoute", conf_parse_bool, offsetof(NetworkSettings, default_route) },
 	{ "LockMAC", conf_parse_bool, offsetof(NetworkSettings, lock_mac) },
+	{ "AllowedPeers", peer_allowlist_parse, offsetof(NetworkSettings, allowed_peers) },
 	{ "DNS", parse_dns, offsetof(NetworkSettings, dns) },
 	{ "RateLimit", parse_rate, offsetof(NetworkSettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(NetworkSettings, listen) },
@@ -209,6 +210,7 @@ const ConfItem relay_settings_table[] = {
 	{ "MTU", parse_positive_u32, offsetof(RelaySettings, mtu) },
 	{ "Framing", parse_framing, offsetof(RelaySettings, framing) },
 	{ "LockMAC", conf_parse_bool, offsetof(RelaySettings, lock_mac) },
+	{ "AllowedPeers", peer_allowlist_parse, offsetof(RelaySettings, allowed_peers) },
 	{ "Backend", parse_backend, offsetof(RelaySettings, backend) },
 	{ "RateLimit", parse_rate, offsetof(RelaySettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(RelaySettings, listen) },
@@ -303,6 +305,26 @@ static int append_u32_option(sd_bus_message *m, const char *name, uint32_t value
 	return value ? sd_bus_message_append(m, "{sv}", name, "u", value) : 0;
 }
 
+/* n == 0: not given, left out. */
+static int append_allowlist_option(sd_bus_message *m, const char *name, const PeerAllowlist *a) {
+	int r;
+
+	if (a->n == 0)
+		return 0;
+	r = sd_bus_message_open_container(m, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", name);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "au");
+	if (r >= 0)
+		r = sd_bus_message_append_array(m, 'u', a->cids, a->n * sizeof(uint32_t));
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
 /* value -1: not given, left out. */
 static int append_bool_option(sd_bus_message *m, const char *name, int value) {
 	return value >= 0 ? sd_bus_message_append(m, "{sv}", name, "b", value) : 0;
@@ -341,6 +363,8 @@ int network_settings_append(sd_bus_message *m, uint32_t port, const NetworkSetti
 			return r;
 	}
 	r = append_bool_option(m, "LockMAC", s->lock_mac);
+	if (r >= 0)
+		r = append_allowlist_option(m, "AllowedPeers", &s->allowed_peers);
 	if (r < 0)
 		return r;
 	if (s->dns) {
@@ -387,6 +411,8 @@ int relay_settings_append(sd_bus_message *m, uint32_t port, const RelaySettings 
 			return r;
 	}
 	r = append_bool_option(m, "LockMAC", s->lock_mac);
+	if (r >= 0)
+		r = append_allowlist_option(m, "AllowedPeers", &s->allowed_peers);
 	if (r < 0)
 		return r;
 	return sd_bus_message_close_container(m);

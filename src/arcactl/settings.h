@@ -16,6 +16,7 @@
 #include <systemd/sd-bus.h>
 
 #include "conffile.h"
+#include "stream.h"
 
 #define VLAN_ID_MAX 4094U
 #define VSOCK_PORT_MAX 4294967294U     /* VMADDR_PORT_ANY - 1 */
@@ -35,6 +36,7 @@ typedef struct NetworkSettings {
 	char *framing;                  /* NULL: the daemon's default */
 	int default_route;              /* -1: the daemon's default */
 	int lock_mac;                   /* -1: the daemon's default */
+	PeerAllowlist allowed_peers;    /* n == 0: the daemon's default */
 	char **dns;
 	char *listen;
 	uint64_t rate_limit;            /* bytes per second; 0: none */
@@ -53,6 +55,7 @@ typedef struct RelaySettings {
 	char *backend;
 	char *framing;
 	int lock_mac;                   /* -1: the daemon's default */
+	PeerAllowlist allowed_peers;    /* n == 0: the daemon's default */
 	uint64_t rate_limit;            /* bytes per second; 0: none */
 	char *listen;
 	int listen_fd;                  /* -1: none; not owned */

@@ -237,7 +237,7 @@ void manager_detach(Manager *m, Network *n) {
 void manager_network_changed(Manager *m, Network *n) {
 	if (m->bus)
 		bus_server_emit_properties_changed(m->bus, n->path, FORWARDER_NETWORK_INTERFACE,
-		                                   "State", "Peer", "PeerCID", "Connections");
+		                                   "State", "Peer", "PeerCID", "Connections", "Refused");
 }
 
 int manager_write_resolv_conf(Manager *m) {

@@ -19,6 +19,7 @@ const BusOption network_options_table[] = {
 	{ "RateLimit", "t", bus_option_u64, offsetof(NetworkOptions, rate_limit) },
 	{ "DefaultRoute", "b", bus_option_bool, offsetof(NetworkOptions, default_route) },
 	{ "LockMAC", "b", bus_option_bool, offsetof(NetworkOptions, lock_mac) },
+	{ "AllowedPeers", "au", bus_option_allowlist, offsetof(NetworkOptions, allowed_peers) },
 	{ "DNS", "as", bus_option_strv, offsetof(NetworkOptions, dns) },
 	{}
 };
@@ -98,6 +99,7 @@ int network_config_new(NetworkConfig *ret, const char *device, uint32_t vsock_po
 	}
 	c.default_route = c.has_gateway && o->default_route != 0;
 	c.lock_mac = o->lock_mac != 0;
+	c.allowed_peers = o->allowed_peers;
 
 	c.mtu = o->mtu ?: NETWORK_MTU_DEFAULT;
 	if (c.mtu < NETWORK_MTU_MIN || c.mtu > NETWORK_MTU_MAX ||

@@ -17,6 +17,7 @@
 #include "bus.h"
 #include "frame.h"
 #include "netdev.h"
+#include "stream.h"
 
 #define NETWORK_MTU_DEFAULT 1500U
 #define NETWORK_MTU_MIN 68U
@@ -35,6 +36,7 @@ typedef struct NetworkOptions {
 	uint64_t rate_limit;
 	int default_route;
 	int lock_mac;
+	PeerAllowlist allowed_peers;
 	char **dns;
 } NetworkOptions;
 
@@ -55,6 +57,7 @@ typedef struct NetworkConfig {
 	struct ether_addr mac;
 	uint32_t mtu;
 	int lock_mac;                   /* int: read by sd-bus as "b" */
+	PeerAllowlist allowed_peers;
 	Framing framing;
 	SocketAddress listen;           /* unless listen_fd >= 0 */
 	int listen_fd;

@@ -24,6 +24,7 @@ static const ConfItem state_table[] = {
 	{ "RateLimit", conf_parse_u64, offsetof(NetworkStateFile, options.rate_limit) },
 	{ "DefaultRoute", conf_parse_bool, offsetof(NetworkStateFile, options.default_route) },
 	{ "LockMAC", conf_parse_bool, offsetof(NetworkStateFile, options.lock_mac) },
+	{ "AllowedPeers", peer_allowlist_parse, offsetof(NetworkStateFile, options.allowed_peers) },
 	{ "DNS", conf_parse_strv, offsetof(NetworkStateFile, options.dns) },
 	{}
 };
@@ -35,7 +36,7 @@ static int state_path(const Network *n, const char *dir, char **ret) {
 int network_state_save(const Network *n, const char *dir) {
 	const NetworkConfig *c = &n->config;
 	_cleanup_free_ char *path = NULL, *dns = NULL;
-	char port[16], prefix[16], metric[16], mtu[16], rate[32];
+	char port[16], prefix[16], metric[16], mtu[16], rate[32], peers[PEER_ALLOWLIST_STRING_MAX];
 	size_t dns_len = 0;
 	int r;
 
@@ -64,6 +65,7 @@ int network_state_save(const Network *n, const char *dir) {
 	snprintf(metric, sizeof(metric), "%" PRIu32, n->metric);
 	snprintf(mtu, sizeof(mtu), "%" PRIu32, c->mtu);
 	snprintf(rate, sizeof(rate), "%" PRIu64, c->rate_limit);
+	peer_allowlist_format(&c->allowed_peers, peers);
 
 	const ConfEntry entries[] = {
 		{ "Device", c->device },
@@ -81,6 +83,7 @@ int network_state_save(const Network *n, const char *dir) {
 		{ "RateLimit", rate },
 		{ "DefaultRoute", c->default_route ? "yes" : "no" },
 		{ "LockMAC", c->lock_mac ? "yes" : "no" },
+		{ "AllowedPeers", peers },
 		{ "DNS", dns },
 	};
 	return conf_write_file(path, entries, ELEMENTSOF(entries));

@@ -119,11 +119,18 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 	_cleanup_close_ int conn = fd;
 	char who[PEER_STRING_MAX];
 
+	peer_format(peer, who, sizeof(who));
+	if (!peer_allowed(peer, &n->config.allowed_peers)) {
+		n->refused++;
+		log_warning("%s: refusing connection from %s: not in AllowedPeers.", n->config.device, who);
+		manager_network_changed(n->manager, n);
+		return -EPERM;
+	}
 	if (n->link) {
 		n->refused++;
-		peer_format(peer, who, sizeof(who));
 		log_warning("%s: refusing connection from %s: a host is connected already.",
 		            n->config.device, who);
+		manager_network_changed(n->manager, n);
 		return -EBUSY;
 	}
 	return network_start_link(n, TAKE_FD(conn), peer);

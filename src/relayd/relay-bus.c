@@ -328,6 +328,8 @@ static const sd_bus_vtable relay_vtable[] = {
 	SD_BUS_PROPERTY("Framing", "s", bus_property_get_framing, offsetof(Relay, config.framing),
 	                SD_BUS_VTABLE_PROPERTY_CONST),
 	SETTING("LockMAC", "b", config.lock_mac),
+	SD_BUS_PROPERTY("AllowedPeers", "au", bus_property_get_allowlist, offsetof(Relay, config.allowed_peers),
+	                SD_BUS_VTABLE_PROPERTY_CONST),
 	SETTING("IfaceId", "s", config.iface_id),
 	SETTING("NetworkId", "s", config.network_id),
 	SETTING("ContainerId", "s", config.container_id),

@@ -23,6 +23,7 @@ const BusOption relay_options_table[] = {
 	{ "ListenFD", "h", bus_option_fd, offsetof(RelayOptions, listen_fd) },
 	{ "RateLimit", "t", bus_option_u64, offsetof(RelayOptions, rate_limit) },
 	{ "LockMAC", "b", bus_option_bool, offsetof(RelayOptions, lock_mac) },
+	{ "AllowedPeers", "au", bus_option_allowlist, offsetof(RelayOptions, allowed_peers) },
 	{}
 };
 
@@ -155,6 +156,7 @@ int relay_config_new(RelayConfig *ret, uint32_t vsock_port, const char *bridge,
 	c.rate_limit = o->rate_limit;
 	/* With a MAC, the container's frames are locked to it unless told not. */
 	c.lock_mac = !isempty_str(mac) && o->lock_mac != 0;
+	c.allowed_peers = o->allowed_peers;
 	if (!isempty_str(mac))
 		c.mac_addr = ea;
 	if (!c.bridge || !c.port_name || !c.mac || !c.iface_id || !c.network_id || !c.container_id) {

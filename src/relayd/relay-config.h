@@ -14,6 +14,7 @@
 #include "address.h"
 #include "bus.h"
 #include "frame.h"
+#include "stream.h"
 
 #define RELAY_BRIDGE_DEFAULT "br-int"
 #define RELAY_VLAN_MAX 4094U   /* 4095 is reserved by 802.1Q */
@@ -36,6 +37,7 @@ typedef struct RelayOptions {
 	int listen_fd;
 	uint64_t rate_limit;
 	int lock_mac;           /* -1: not given */
+	PeerAllowlist allowed_peers;
 } RelayOptions;
 
 extern const BusOption relay_options_table[];
@@ -50,6 +52,7 @@ typedef struct RelayConfig {
 	char *mac;              /* "" when OVS picks one */
 	struct ether_addr mac_addr;
 	int lock_mac;           /* frames from the host must come from mac */
+	PeerAllowlist allowed_peers;
 	uint32_t vlan;
 	char *iface_id;
 	char *network_id;       /* "" when not given */

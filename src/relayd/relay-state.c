@@ -24,6 +24,7 @@ static const ConfItem state_table[] = {
 	{ "Listen", conf_parse_string, offsetof(RelayStateFile, options.listen) },
 	{ "RateLimit", conf_parse_u64, offsetof(RelayStateFile, options.rate_limit) },
 	{ "LockMAC", conf_parse_bool, offsetof(RelayStateFile, options.lock_mac) },
+	{ "AllowedPeers", peer_allowlist_parse, offsetof(RelayStateFile, options.allowed_peers) },
 	{}
 };
 
@@ -39,7 +40,7 @@ static const char *nonempty(const char *s) {
 int relay_state_save(const Relay *r, const char *dir) {
 	const RelayConfig *c = &r->config;
 	_cleanup_free_ char *path = NULL;
-	char port[16], vlan[16], mtu[16], rate[32];
+	char port[16], vlan[16], mtu[16], rate[32], peers[PEER_ALLOWLIST_STRING_MAX];
 	int k;
 
 	k = state_path(r, dir, &path);
@@ -53,6 +54,7 @@ int relay_state_save(const Relay *r, const char *dir) {
 	snprintf(vlan, sizeof(vlan), "%" PRIu32, c->vlan);
 	snprintf(mtu, sizeof(mtu), "%" PRIu32, c->mtu);
 	snprintf(rate, sizeof(rate), "%" PRIu64, c->rate_limit);
+	peer_allowlist_format(&c->allowed_peers, peers);
 
 	const ConfEntry entries[] = {
 		{ "VsockPort", port },
@@ -71,6 +73,7 @@ int relay_state_save(const Relay *r, const char *dir) {
 		{ "Listen", r->listen_string },
 		{ "RateLimit", rate },
 		{ "LockMAC", c->lock_mac ? "yes" : "no" },
+		{ "AllowedPeers", peers },
 	};
 	return conf_write_file(path, entries, ELEMENTSOF(entries));
 }

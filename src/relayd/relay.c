@@ -310,6 +310,13 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 	char who[PEER_STRING_MAX];
 
 	peer_format(peer, who, sizeof(who));
+	if (!peer_allowed(peer, &r->config.allowed_peers)) {
+		r->refused++;
+		log_warning("relay %u: refusing connection from %s: not in AllowedPeers.",
+		            r->config.vsock_port, who);
+		manager_relay_changed(r->manager, r);
+		return -EPERM;
+	}
 	if (r->conn_fd >= 0 || (r->state != RELAY_LISTENING && r->state != RELAY_DISCONNECTING)) {
 		r->refused++;
 		log_warning("relay %u: refusing connection from %s: a host is connected already.",

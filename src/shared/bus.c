@@ -10,6 +10,7 @@
 #include "bus.h"
 #include "frame.h"
 #include "listener.h"
+#include "stream.h"
 #include "log.h"
 
 #define BUS_OPTIONS_MAX 32
@@ -406,6 +407,35 @@ int bus_option_fd(sd_bus_message *m, const char *name, void *field, sd_bus_error
 	safe_close(*(int *) field);
 	*(int *) field = copy;
 	return 0;
+}
+
+int bus_option_allowlist(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
+	PeerAllowlist *a = field;
+	const void *cids;
+	size_t size;
+	int r;
+
+	r = sd_bus_message_read_array(m, 'u', &cids, &size);
+	if (r < 0)
+		return r;
+	if (size == 0 || size / sizeof(uint32_t) > PEER_ALLOWLIST_MAX)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "%s takes 1 to %u vsock CIDs (the host is 2).", name,
+		                         PEER_ALLOWLIST_MAX);
+	a->n = size / sizeof(uint32_t);
+	memcpy(a->cids, cids, size);
+	return 0;
+}
+
+int bus_property_get_allowlist(sd_bus *bus, const char *path, const char *interface,
+                               const char *property, sd_bus_message *reply, void *userdata,
+                               sd_bus_error *error) {
+	const PeerAllowlist *a = userdata;
+	const uint32_t host = VMADDR_CID_HOST;
+
+	if (a->n == 0)
+		return sd_bus_message_append_array(reply, 'u', &host, sizeof(host));
+	return sd_bus_message_append_array(reply, 'u', a->cids, a->n * sizeof(uint32_t));
 }
 
 void strv_free(char **l) {

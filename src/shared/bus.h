@@ -87,6 +87,13 @@ int bus_option_u64(sd_bus_message *m, const char *name, void *field, sd_bus_erro
 int bus_option_bool(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
 int bus_option_strv(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
 int bus_option_fd(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+/* "au" into a PeerAllowlist: 1 to PEER_ALLOWLIST_MAX CIDs. */
+int bus_option_allowlist(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
+
+/* A property getter for a PeerAllowlist field, as "au". */
+int bus_property_get_allowlist(sd_bus *bus, const char *path, const char *interface,
+                               const char *property, sd_bus_message *reply, void *userdata,
+                               sd_bus_error *error);
 
 /* A property getter for a Framing field (SD_BUS_PROPERTY's offset). */
 int bus_property_get_framing(sd_bus *bus, const char *path, const char *interface,

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "stream.h"
@@ -47,6 +49,58 @@ void peer_format(const Peer *p, char *buf, size_t size) {
 		snprintf(buf, size, "unix:pid=%d,uid=%u", (int) p->pid, (unsigned) p->uid);
 	else
 		snprintf(buf, size, "none");
+}
+
+bool peer_allowed(const Peer *p, const PeerAllowlist *a) {
+	if (p->family == AF_UNIX)
+		return p->uid == 0 || p->uid == geteuid();
+	if (p->family != AF_VSOCK)
+		return false;
+	if (a->n == 0)
+		return p->cid == VMADDR_CID_HOST;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->cids[i] == p->cid)
+			return true;
+	return false;
+}
+
+void peer_allowlist_format(const PeerAllowlist *a, char buf[static PEER_ALLOWLIST_STRING_MAX]) {
+	PeerAllowlist host = { .cids = { VMADDR_CID_HOST }, .n = 1 };
+	size_t used = 0;
+
+	if (a->n == 0)
+		a = &host;
+	buf[0] = '\0';
+	for (size_t i = 0; i < a->n; i++)
+		used += (size_t) snprintf(buf + used, PEER_ALLOWLIST_STRING_MAX - used, "%s%" PRIu32,
+		                          i ? " " : "", a->cids[i]);
+}
+
+int peer_allowlist_parse(const char *value, void *field) {
+	PeerAllowlist l = {};
+	const char *p = value;
+
+	for (;;) {
+		char *end;
+		unsigned long v;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		if (l.n == PEER_ALLOWLIST_MAX || *p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno != 0 || v > UINT32_MAX || (*end && *end != ' ' && *end != ','))
+			return -EINVAL;
+		l.cids[l.n++] = (uint32_t) v;
+		p = end;
+	}
+	if (l.n == 0)
+		return -EINVAL;
+	*(PeerAllowlist *) field = l;
+	return 0;
 }
 
 int stream_prepare(int fd) {

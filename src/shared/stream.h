@@ -6,6 +6,8 @@
  * carries length32 frames, and who is at its other end.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,6 +26,26 @@ typedef struct Peer {
 
 int stream_get_peer(int fd, Peer *ret);
 void peer_format(const Peer *p, char *buf, size_t size);
+
+/*
+ * Who may connect (option AllowedPeers): vsock peers by CID, by default
+ * the host (CID 2) only. AF_UNIX peers are checked by their credentials
+ * instead: root, or the daemon's own user.
+ */
+#define PEER_ALLOWLIST_MAX 16U
+#define PEER_ALLOWLIST_STRING_MAX (PEER_ALLOWLIST_MAX * 11U + 1U)
+
+typedef struct PeerAllowlist {
+	uint32_t cids[PEER_ALLOWLIST_MAX];
+	size_t n;               /* 0: the default, the host */
+} PeerAllowlist;
+
+bool peer_allowed(const Peer *p, const PeerAllowlist *a);
+/* "2 3": the CIDs separated by spaces. */
+void peer_allowlist_format(const PeerAllowlist *a, char buf[static PEER_ALLOWLIST_STRING_MAX]);
+/* A ConfParser (field: a PeerAllowlist) for the format above; -EINVAL for
+ * anything else, none, or more than PEER_ALLOWLIST_MAX. */
+int peer_allowlist_parse(const char *value, void *field);
 
 /* A non-blocking connected stream socket to addr; the connect itself
  * blocks (for clients and tests, never on a daemon's loop). */

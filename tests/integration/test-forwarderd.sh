@@ -95,6 +95,21 @@ scenario() {
 	stop_peer eth0
 	stop_peer eth1
 
+	say "[$mode] AllowedPeers: a unix peer neither root nor the daemon's user is refused and counted"
+	prop_is eth0 AllowedPeers '[2]' || fail "AllowedPeers is not the host by default: $(prop eth0 AllowedPeers)"
+	wait_for "eth0 listening" prop_is eth0 State '"listening"'
+	local refused nobody
+	refused=$(prop eth0 Refused)
+	chmod 777 "$TMP/eth0.sock"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/frame-peer.py" --connect "$TMP/eth0.sock" \
+		--ip 10.77.0.1 >"$TMP/nobody.out" 2>&1 &
+	nobody=$!
+	refused_more() { [ "$(prop eth0 Refused)" -gt "$refused" ]; }
+	wait_for "the refusal counted" refused_more
+	prop_is eth0 State '"listening"' || fail "a refused peer got connected"
+	kill "$nobody" 2>/dev/null || true
+	wait "$nobody" 2>/dev/null || true
+
 	say "[$mode] bad input is refused by name and leaves nothing behind"
 	local ok="{\"Listen\": [\"s\", \"$TMP/eth9.sock\"]}"
 	expect_error org.arca.Error.InvalidArgument attach "" 5009 10.79.0.2 10.79.0.1 24 "$ok"
@@ -121,6 +136,8 @@ scenario() {
 		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"Colour\": [\"s\", \"blue\"]}"
 	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
 		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"MTU\": [\"s\", \"1500\"]}"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"AllowedPeers\": [\"au\", []]}"
 	# Fails midway: the TAP is made, then the listener cannot bind.
 	expect_error org.arca.Error.PortInUse attach eth9 5009 10.79.0.2 10.79.0.1 24 \
 		"{\"Listen\": [\"s\", \"$TMP/eth0.sock\"]}"
