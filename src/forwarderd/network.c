@@ -126,6 +126,13 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 		manager_network_changed(n->manager, n);
 		return -EPERM;
 	}
+	if (n->link && stream_peer_gone(n->conn_fd)) {
+		/* Its end is still unread: the host is back before we noticed. */
+		log_info("%s: host disconnected.", n->config.device);
+		n->state = NETWORK_LISTENING;
+		network_disconnect(n);
+		network_drop_fd(n, "conn");
+	}
 	if (n->link) {
 		n->refused++;
 		log_warning("%s: refusing connection from %s: a host is connected already.",

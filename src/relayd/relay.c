@@ -108,7 +108,7 @@ static void relay_port_gone(Relay *r) {
 static void on_del_port(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
 	Relay *r = userdata;
 	/* Freed on return: out and err live in it. */
-	_cleanup_(ovs_command_freep) OvsCommand *done = TAKE_PTR(r->ovs);
+	_cleanup_(ovs_command_freep) _unused_ OvsCommand *done = TAKE_PTR(r->ovs);
 
 	if (status != 0)
 		/* Left behind; the next start-up's sweep deletes it. */
@@ -225,7 +225,7 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 
 static void on_add_port(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
 	Relay *r = userdata;
-	_cleanup_(ovs_command_freep) OvsCommand *done = TAKE_PTR(r->ovs);
+	_cleanup_(ovs_command_freep) _unused_ OvsCommand *done = TAKE_PTR(r->ovs);
 	int k;
 
 	if (status != 0) {
@@ -316,6 +316,13 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 		            r->config.vsock_port, who);
 		manager_relay_changed(r->manager, r);
 		return -EPERM;
+	}
+	if (r->state == RELAY_CONNECTED && stream_peer_gone(r->conn_fd)) {
+		/* Its end is still unread: the host is back before we noticed. */
+		log_info("relay %u: host disconnected.", r->config.vsock_port);
+		relay_drop_host(r);
+		relay_set_state(r, RELAY_DISCONNECTING);
+		relay_delete_port(r);
 	}
 	if (r->conn_fd >= 0 || (r->state != RELAY_LISTENING && r->state != RELAY_DISCONNECTING)) {
 		r->refused++;

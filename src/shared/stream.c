@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -101,6 +102,14 @@ int peer_allowlist_parse(const char *value, void *field) {
 		return -EINVAL;
 	*(PeerAllowlist *) field = l;
 	return 0;
+}
+
+bool stream_peer_gone(int fd) {
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	if (poll(&p, 1, 0) < 0)
+		return false;
+	return p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL);
 }
 
 int stream_prepare(int fd) {

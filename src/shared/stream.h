@@ -47,6 +47,11 @@ void peer_allowlist_format(const PeerAllowlist *a, char buf[static PEER_ALLOWLIS
  * anything else, none, or more than PEER_ALLOWLIST_MAX. */
 int peer_allowlist_parse(const char *value, void *field);
 
+/* True if the peer has hung up (or the socket failed), even with data of
+ * it still unread: a new connection may come in before the end of the old
+ * one has been read. */
+bool stream_peer_gone(int fd);
+
 /* A non-blocking connected stream socket to addr; the connect itself
  * blocks (for clients and tests, never on a daemon's loop). */
 int stream_connect(const SocketAddress *addr);
