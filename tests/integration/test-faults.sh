@@ -5,6 +5,8 @@
 # - the TAP device deleted under a live network, the Linux bridge deleted
 #   under a live relay: logged, the network or relay waits for what comes
 #   next, nothing is left behind;
+# - ovs-vsctl hanging: a named error after the timeout, the daemon
+#   answering meanwhile;
 # - 200 networks and 200 relays made and removed (under ASan in the test
 #   command's build: a leak fails the test at the daemons' exit).
 source "$(dirname "$0")/lib/common.sh"
@@ -121,6 +123,29 @@ ip -n "$HELPER" link add lb1 type bridge
 ip -n "$HELPER" link set lb1 up
 bus_call "$RL" $RLM StopRelay u 6001 >/dev/null || fail "the relay cannot be stopped"
 wait_for "the relay's port gone" sh -c "! ip -n $HELPER link show rd$ID"
+
+say "ovs-vsctl hanging: StartRelay fails by name after --ovs-timeout, the daemon answers meanwhile"
+printf '#!/bin/sh\nexec sleep 30\n' >"$TMP/hanging-vsctl"
+chmod +x "$TMP/hanging-vsctl"
+start_daemon relayd-hang ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" \
+	--bus="$TMP/rl2.bus" --state-dir="$TMP/rl2-state" --ovs-vsctl="$TMP/hanging-vsctl" --ovs-timeout=2
+show_log_on_failure "$TMP/relayd-hang.log"
+RL2=unix:path=$TMP/rl2.bus
+wait_for "the second arca-relayd" test -S "$TMP/rl2.bus"
+bus_call "$RL2" $RLM StartRelay 'usssua{sv}' 6100 br-int "" "" 0 \
+	"{\"Listen\": [\"s\", \"$TMP/r6100.sock\"]}" >"$TMP/hang.out" 2>&1 &
+HANG_CALL=$!
+sleep 0.5
+start=$(date +%s%N)
+bus_call "$RL2" $RLM GetStats "" >/dev/null || fail "no answer while ovs-vsctl hangs"
+echo "   GetStats answered in $(( ($(date +%s%N) - start) / 1000000 )) ms while ovs-vsctl hung"
+[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1000 ] || fail "the daemon waited for ovs-vsctl"
+! wait "$HANG_CALL" || fail "StartRelay succeeded with a hanging ovs-vsctl"
+grep -q "error org.arca.Error.OvsFailed:.*timed out" "$TMP/hang.out" || fail "StartRelay: $(cat "$TMP/hang.out")"
+cat "$TMP/hang.out"
+bus_call "$RL2" $RLM StartRelay 'usssua{sv}' 6101 lb0 "" "" 0 \
+	"{\"Listen\": [\"s\", \"$TMP/r6101.sock\"], \"Backend\": [\"s\", \"bridge\"]}" >/dev/null \
+	|| fail "a Linux bridge relay does not start after ovs-vsctl hung"
 
 say "200 networks and 200 relays made and removed"
 for i in $(seq 200); do
