@@ -170,6 +170,7 @@ static void relay_start_link(Relay *r) {
 		.stats = &r->stats,
 		.max_frame_bytes = framing_max_frame_bytes(r->config.framing),
 		.header_bytes = r->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
+		.strip_vnet_hdr = r->config.backend == RELAY_BACKEND_OVS && r->config.framing != FRAMING_VNET,
 		.to_stream = { .max_ether_bytes = max_ether },
 		/* What the container sends: its own address only, with LockMAC. */
 		.to_device = {
@@ -211,7 +212,9 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 	if (k >= 0)
 		k = netdev_configure(r->manager->nl, ifindex, NULL, 0, true);
 	if (k >= 0) {
-		r->dev_fd = packet_open(ifindex, r->config.framing == FRAMING_VNET);
+		/* Always with the header: with length32 on the wire, the Link
+		 * completes the checksums local senders leave undone. */
+		r->dev_fd = packet_open(ifindex, true);
 		k = r->dev_fd;
 	}
 	if (k < 0) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "macro.h"
 #include "ratelimit.h"
+#include "vnet.h"
 
 /* How much one stream read may take; several frames at the usual MTU. */
 #define LINK_READ_BYTES (128U * 1024U)
@@ -44,6 +46,7 @@ struct Link {
 	LinkStats own_stats;
 	LinkStats *stats;
 	uint32_t header_bytes;
+	bool strip_vnet_hdr;
 
 	LinkEndHandler on_end;
 	void *userdata;
@@ -176,6 +179,34 @@ static int link_flush(Link *l) {
 	return 0;
 }
 
+#define LINK_FRAME_REFUSED ((ssize_t) -2)
+
+/* One frame from the device into buf, as read() returns, or
+ * LINK_FRAME_REFUSED for one that cannot go to the stream as it is. */
+static ssize_t link_read_device(Link *l, uint8_t *buf) {
+	uint8_t raw[VNET_HDR_BYTES];
+	struct iovec iov[2] = {
+		{ .iov_base = raw, .iov_len = sizeof(raw) },
+		{ .iov_base = buf, .iov_len = l->queue.max_bytes },
+	};
+	VnetHeader h;
+	ssize_t n;
+
+	if (!l->strip_vnet_hdr)
+		return read(l->device_fd, buf, l->queue.max_bytes);
+
+	n = readv(l->device_fd, iov, 2);
+	if (n <= 0)
+		return n;
+	if ((size_t) n < sizeof(raw))
+		return LINK_FRAME_REFUSED;
+	n -= (ssize_t) sizeof(raw);
+	vnet_header_parse(raw, &h);
+	if (h.gso_type != VNET_HDR_GSO_NONE || vnet_complete_checksum(&h, buf, (size_t) n) < 0)
+		return LINK_FRAME_REFUSED;
+	return n;
+}
+
 static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 	Link *l = userdata;
 	LinkCounters *c = l->to_stream.counters;
@@ -192,7 +223,11 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 		if (!slot)
 			break;
 
-		n = read(l->device_fd, slot, l->queue.max_bytes);
+		n = link_read_device(l, slot);
+		if (n == LINK_FRAME_REFUSED) {
+			c->drops++;
+			continue;
+		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -241,7 +276,12 @@ static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
 	}
 
 	for (;;) {
-		ssize_t n = write(l->device_fd, frame, len);
+		static const uint8_t empty[VNET_HDR_BYTES];
+		struct iovec iov[2] = {
+			{ .iov_base = (void *) empty, .iov_len = sizeof(empty) },
+			{ .iov_base = (void *) frame, .iov_len = len },
+		};
+		ssize_t n = l->strip_vnet_hdr ? writev(l->device_fd, iov, 2) : write(l->device_fd, frame, len);
 		if (n >= 0)
 			break;
 		switch (errno) {
@@ -355,6 +395,7 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	l->to_stream.counters = &l->stats->to_stream;
 	l->to_device.counters = &l->stats->to_device;
 	l->header_bytes = config->header_bytes;
+	l->strip_vnet_hdr = config->strip_vnet_hdr;
 	l->to_stream.filter = config->to_stream;
 	l->to_device.filter = config->to_device;
 	l->to_stream.filtering = config->to_stream.max_ether_bytes > 0 || config->to_stream.lock_source;

@@ -70,6 +70,12 @@ typedef struct LinkFilter {
 typedef struct LinkConfig {
 	uint32_t max_frame_bytes; /* 0: FRAME_MAX_BYTES_DEFAULT */
 	uint32_t header_bytes;    /* before the Ethernet header: VNET_HDR_BYTES or 0 */
+	/* The device reads and writes a virtio net header the stream does not
+	 * carry (length32 over a PACKET_VNET_HDR socket): checksums the device
+	 * left to be done are completed and the header dropped on the way to
+	 * the stream, frames to the device get an empty one. GSO frames cannot
+	 * cross and are dropped. */
+	bool strip_vnet_hdr;
 	LinkFilter to_stream;
 	LinkFilter to_device;
 	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT */
