@@ -12,7 +12,7 @@ suite=bookworm
 packages=(
 	systemd systemd-sysv dbus udev kmod
 	linux-image-amd64 initramfs-tools
-	openvswitch-switch iproute2 iputils-ping socat procps
+	openvswitch-switch iproute2 iputils-ping socat procps ethtool
 	libsystemd0 libnl-3-200 libnl-route-3-200
 )
 
