@@ -138,5 +138,18 @@ step "systemctl stop arca-relay@5001" systemctl stop arca-relay@5001
 step "the OVS port is removed" wait_for 20 sh -c '[ -z "$(ovs-vsctl list-ports br-int | grep -v "^peer0$")" ]'
 ovs-vsctl list-ports br-int >>"$OUT/steps.log" 2>&1
 journalctl -u arca-relayd --no-pager >"$OUT/relayd.journal" 2>&1
-step "journalctl -u arca-relayd tells of the relay's start" grep -qi 'relay.*5001\|5001.*relay' "$OUT/relayd.journal"
-step "journalctl -u arca-relayd tells of READY" grep -qi 'started\|ready' "$OUT/relayd.journal"
+# What a person reads in the journal of a relay's life, in order.
+journal_has() { grep -q "$1" "$OUT/relayd.journal"; }
+step "journal: arca-relayd running" journal_has 'arca-relayd .* running\.'
+step "journal: relay 5001 started on br-int, listening on vsock" journal_has 'relay 5001: started, port .* on br-int .*listening on vsock'
+step "journal: relay 5001 host connected" journal_has 'relay 5001: host connected from'
+step "journal: relay 5001 forwarding" journal_has 'relay 5001: forwarding between the host and'
+step "journal: relay 5001 port deleted" journal_has 'relay 5001: port .* deleted\.'
+step "journal: relay 5001 stopped" journal_has 'relay 5001: stopped\.'
+# The units and bus policy as installed, checked by the real systemd and
+# dbus-daemon: no unit file or policy warnings.
+step "systemd-analyze verify of the installed units" systemd-analyze verify --man=no \
+	arca-relayd.service arca-forwarderd.service arca-relay@5001.service \
+	arca-relay@5001.socket arca-forwarder@5003.service arca-forwarder@5003.socket
+no_warnings() { ! journalctl -b --no-pager -o cat _PID=1 + _COMM=dbus-daemon | grep -i 'arca' | grep -iE 'unknown|ignoring|invalid|failed to parse|warning'; }
+step "no warnings about the units or the bus policy in the journal" no_warnings

@@ -87,6 +87,8 @@ ok=1
 grep -q '^done$' "$work/results" 2>/dev/null || ok=0
 grep -q '^FAIL' "$work/results" 2>/dev/null && ok=0
 if [ "$ok" -eq 1 ]; then
+	echo "== journalctl -u arca-relayd"
+	cat "$work/relayd.journal" 2>/dev/null || true
 	echo "test-vm: passed in $(elapsed)"
 	exit 0
 fi
