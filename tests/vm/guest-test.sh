@@ -133,10 +133,13 @@ else
 fi
 step "TCP transfer continues across systemctl restart arca-forwarderd" transfer restart_forwarderd
 
-kill "$SPLICE" 2>/dev/null
+# Stopped while the host is still connected: the stop, not the hang-up,
+# must remove the port.
+step "OVS port still there before the stop" sh -c 'ovs-vsctl list-ports br-int | grep -qx arca5001'
 step "systemctl stop arca-relay@5001" systemctl stop arca-relay@5001
 step "the OVS port is removed" wait_for 20 sh -c '[ -z "$(ovs-vsctl list-ports br-int | grep -v "^peer0$")" ]'
 ovs-vsctl list-ports br-int >>"$OUT/steps.log" 2>&1
+kill "$SPLICE" 2>/dev/null
 journalctl -u arca-relayd --no-pager >"$OUT/relayd.journal" 2>&1
 # What a person reads in the journal of a relay's life, in order.
 journal_has() { grep -q "$1" "$OUT/relayd.journal"; }
