@@ -43,4 +43,6 @@ chroot "$work/root" passwd -d root >/dev/null
 rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"*
 tar -C "$work/root" -cf "$tarball.tmp" .
 mv "$tarball.tmp" "$tarball"
+# Root file systems of earlier package lists are of no more use.
+find "$cache" -maxdepth 1 -name 'rootfs-*.tar' ! -path "$tarball" -delete
 echo "$tarball"

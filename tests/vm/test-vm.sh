@@ -55,7 +55,7 @@ ln -sf /etc/systemd/system/arca-vm-test.service \
 	"$root/etc/systemd/system/multi-user.target.wants/arca-vm-test.service"
 # Whether this tree's arca-relayd keeps its relays across a restart.
 fdstore=0
-grep -qs 'fdstore_' "$src"/src/relayd/relay*.c && fdstore=1
+grep -qs 'fdstore_keep(' "$src"/src/relayd/*.c && fdstore=1
 echo "ARCA_RELAYD_FDSTORE=$fdstore" >"$root/etc/arca-vm-test.env"
 
 kernel=$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n1)
