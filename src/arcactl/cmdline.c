@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "cmdline.h"
 #include "macro.h"
 #include "settings.h"
@@ -15,6 +16,7 @@ static const char *const verb_names[_VERB_MAX] = {
 	[VERB_STATUS] = "status",
 	[VERB_ATTACH] = "attach",
 	[VERB_DETACH] = "detach",
+	[VERB_CAPTURE] = "capture",
 	[VERB_RELAY] = "relay",
 	[VERB_RELAY_START] = "relay start",
 	[VERB_RELAY_STOP] = "relay stop",
@@ -42,6 +44,9 @@ static const char help_main[] =
 	"                             go to whoever connects to vsock port PORT\n"
 	"  attach PORT --config=FILE  Attach the network a settings file describes\n"
 	"  detach DEVICE|PORT         Detach a network\n"
+	"  capture DEVICE|PORT -w FILE\n"
+	"                             Write what a network or relay forwards to a\n"
+	"                             pcap file\n"
 	"  relay start PORT           Start a relay on vsock port PORT\n"
 	"  relay stop PORT            Stop a relay\n"
 	"  relay list                 List relays\n"
@@ -114,6 +119,25 @@ static const char help_detach[] =
 	"\n"
 	"Detaches the network named DEVICE, or the one on vsock port PORT: the\n"
 	"device is removed and the host's connection closed.\n";
+
+static const char help_capture[] =
+	"arcactl capture DEVICE|PORT -w FILE [OPTIONS...]\n"
+	"\n"
+	"Writes the frames the network named DEVICE, or the network or relay on\n"
+	"vsock port PORT, forwards in either direction to FILE as a pcap file\n"
+	"that tcpdump and tshark read. Runs until interrupted, until a cap is\n"
+	"reached or until the network or relay goes away. Frames the daemon\n"
+	"forwards faster than they can be written are left out, never delayed.\n"
+	"\n"
+	"Options:\n"
+	"  -w --write=FILE            Write to FILE (created with mode 0600); '-'\n"
+	"                             writes to stdout\n"
+	"  -c --count=FRAMES          Stop after FRAMES frames (default: 1000000)\n"
+	"     --max-bytes=BYTES       Stop before the file grows beyond BYTES\n"
+	"                             (suffixes K, M, G, T: powers of 1000;\n"
+	"                             default: 1 GiB)\n"
+	"  -s --snapshot-length=BYTES Keep at most BYTES of each frame (default:\n"
+	"                             262144, whole frames)\n";
 
 static const char help_relay[] =
 	"arcactl relay COMMAND ...\n"
@@ -190,6 +214,7 @@ static const char *const help_texts[_VERB_MAX] = {
 	[VERB_STATUS] = help_status,
 	[VERB_ATTACH] = help_attach,
 	[VERB_DETACH] = help_detach,
+	[VERB_CAPTURE] = help_capture,
 	[VERB_RELAY] = help_relay,
 	[VERB_RELAY_START] = help_relay_start,
 	[VERB_RELAY_STOP] = help_relay_stop,
@@ -208,6 +233,7 @@ enum {
 	ARG_NO_LEGEND,
 	ARG_CONFIG,
 	ARG_LISTEN_FD,
+	ARG_MAX_BYTES,
 	ARG_SETTING,            /* the settings options: see setting_options[] */
 };
 
@@ -240,12 +266,13 @@ static const SettingOption setting_options[] = {
 
 /* Which options each verb takes, beyond --help and --bus. */
 #define OPT(x) (1U << (x))
-enum { O_JSON, O_LEGEND, O_CONFIG, O_LISTEN_FD };
+enum { O_JSON, O_LEGEND, O_CONFIG, O_LISTEN_FD, O_CAPTURE, _O_MAX };
 static const unsigned verb_options[_VERB_MAX] = {
 	[VERB_NONE] = OPT(O_JSON) | OPT(O_LEGEND),
 	[VERB_LIST] = OPT(O_JSON) | OPT(O_LEGEND),
 	[VERB_STATUS] = OPT(O_JSON),
 	[VERB_ATTACH] = OPT(O_CONFIG) | OPT(O_LISTEN_FD),
+	[VERB_CAPTURE] = OPT(O_CAPTURE),
 	[VERB_RELAY_START] = OPT(O_CONFIG) | OPT(O_LISTEN_FD),
 	[VERB_RELAY_LIST] = OPT(O_JSON) | OPT(O_LEGEND),
 	[VERB_RELAY_STATUS] = OPT(O_JSON),
@@ -300,7 +327,7 @@ static int parse_verb(Command *c, char **args, size_t n, size_t *used, FILE *err
 		Verb verb;
 	} top[] = {
 		{ "list", VERB_LIST }, { "status", VERB_STATUS }, { "attach", VERB_ATTACH },
-		{ "detach", VERB_DETACH }, { "relay", VERB_RELAY },
+		{ "detach", VERB_DETACH }, { "capture", VERB_CAPTURE }, { "relay", VERB_RELAY },
 	}, relay[] = {
 		{ "start", VERB_RELAY_START }, { "stop", VERB_RELAY_STOP },
 		{ "list", VERB_RELAY_LIST }, { "status", VERB_RELAY_STATUS },
@@ -348,6 +375,7 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 		max = 1;
 		break;
 	case VERB_DETACH:
+	case VERB_CAPTURE:
 	case VERB_RELAY_START:
 	case VERB_RELAY_STOP:
 		min = max = 1;
@@ -373,6 +401,12 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 	case VERB_STATUS:
 	case VERB_DETACH:
 		c->target = n > 0 ? args[0] : NULL;
+		return 0;
+	case VERB_CAPTURE:
+		c->target = args[0];
+		if (!c->capture_file)
+			return usage_error(err, "'capture' needs -w FILE, or -w - for stdout; "
+			                   "see 'arcactl capture --help'");
 		return 0;
 	case VERB_RELAY_STATUS:
 		if (n > 0) {
@@ -445,6 +479,10 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 		{ "no-legend", no_argument, NULL, ARG_NO_LEGEND },
 		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "listen-fd", required_argument, NULL, ARG_LISTEN_FD },
+		{ "write", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "max-bytes", required_argument, NULL, ARG_MAX_BYTES },
+		{ "snapshot-length", required_argument, NULL, 's' },
 		{ "mac", required_argument, NULL, ARG_SETTING },
 		{ "mtu", required_argument, NULL, ARG_SETTING },
 		{ "framing", required_argument, NULL, ARG_SETTING },
@@ -463,6 +501,7 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 		{ "backend", required_argument, NULL, ARG_SETTING },
 		{}
 	};
+	const char *given_names[_O_MAX] = {};
 	unsigned given = 0;
 	size_t used;
 	int opt, index, r;
@@ -473,7 +512,7 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 	 * follow the verb. */
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":h", options, &index)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":hw:c:s:", options, &index)) >= 0) {
 		/* The option as typed, for messages. */
 		const char *typed = argv[optind - 1];
 
@@ -518,6 +557,34 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 			given |= OPT(O_LISTEN_FD);
 			break;
 		}
+		case 'w':
+			if (optarg[0] == '\0')
+				return usage_error(err, "--write= takes a file name, or - for stdout");
+			c->capture_file = optarg;
+			given |= OPT(O_CAPTURE);
+			given_names[O_CAPTURE] = "--write";
+			break;
+		case 'c':
+			if (conf_parse_u64(optarg, &c->capture_frames) < 0 || c->capture_frames == 0)
+				return usage_error(err, "--count= takes a number of frames above 0, not '%s'", optarg);
+			given |= OPT(O_CAPTURE);
+			given_names[O_CAPTURE] = "--count";
+			break;
+		case ARG_MAX_BYTES:
+			if (parse_bytes(optarg, &c->capture_bytes) < 0 || c->capture_bytes < CAPTURE_MAX_BYTES_MIN)
+				return usage_error(err, "--max-bytes= takes a size of at least %u bytes, not '%s'",
+				                   CAPTURE_MAX_BYTES_MIN, optarg);
+			given |= OPT(O_CAPTURE);
+			given_names[O_CAPTURE] = "--max-bytes";
+			break;
+		case 's':
+			if (conf_parse_u32(optarg, &c->snap_bytes) < 0 || c->snap_bytes == 0 ||
+			    c->snap_bytes > CAPTURE_SNAP_BYTES_DEFAULT)
+				return usage_error(err, "--snapshot-length= takes 1 to %u bytes, not '%s'",
+				                   CAPTURE_SNAP_BYTES_DEFAULT, optarg);
+			given |= OPT(O_CAPTURE);
+			given_names[O_CAPTURE] = "--snapshot-length";
+			break;
 		case ARG_SETTING: {
 			const SettingOption *s = NULL;
 			for (size_t i = 0; i < ELEMENTSOF(setting_options); i++)
@@ -543,11 +610,12 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 	if (c->help || c->version)
 		return 0;
 
-	for (unsigned o = 0; o < 4; o++)
+	for (unsigned o = 0; o < _O_MAX; o++)
 		if ((given & OPT(o)) && !(verb_options[c->verb] & OPT(o))) {
 			static const char *const names[] = { "--json", "--no-legend", "--config", "--listen-fd" };
 			return usage_error(err, "%s does not apply to '%s'; see 'arcactl %s --help'",
-			                   names[o], verb_to_string(c->verb), verb_to_string(c->verb));
+			                   given_names[o] ?: names[o], verb_to_string(c->verb),
+			                   verb_to_string(c->verb));
 		}
 
 	r = parse_arguments(c, argv + optind + used, argc - optind - used, err);

@@ -23,6 +23,7 @@ typedef enum Verb {
 	VERB_STATUS,
 	VERB_ATTACH,
 	VERB_DETACH,
+	VERB_CAPTURE,
 	VERB_RELAY,             /* only for 'arcactl relay --help' */
 	VERB_RELAY_START,
 	VERB_RELAY_STOP,
@@ -52,10 +53,14 @@ typedef struct Command {
 	const char *bus_path;
 	JsonMode json;
 	bool legend;
-	const char *target;     /* status, relay status, detach: DEVICE|PORT */
+	const char *target;     /* status, relay status, detach, capture: DEVICE|PORT */
 	uint32_t port;          /* attach, relay start, relay stop */
 	const char *config;     /* as given, with its '-' if any */
 	int listen_fd;          /* -1: not given */
+	const char *capture_file;       /* capture -w; "-": stdout */
+	uint64_t capture_frames;        /* capture -c; 0: the daemon's cap */
+	uint64_t capture_bytes;         /* capture --max-bytes; 0: likewise */
+	uint32_t snap_bytes;            /* capture -s; 0: whole frames */
 	Setting settings[CMDLINE_SETTINGS_MAX];
 	size_t n_settings;
 } Command;

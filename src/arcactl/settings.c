@@ -157,9 +157,7 @@ static int parse_dns(const char *value, void *field) {
 	return 0;
 }
 
-/* Bytes per second; K, M, G, T multiply by powers of 1000, as systemd's
- * bandwidth settings do. */
-static int parse_rate(const char *value, void *field) {
+int parse_bytes(const char *value, void *field) {
 	static const char suffixes[] = "KMGT";
 	_cleanup_free_ char *copy = strdup(value);
 	uint64_t v, factor = 1;
@@ -194,7 +192,7 @@ const ConfItem network_settings_table[] = {
 	{ "LockMAC", conf_parse_bool, offsetof(NetworkSettings, lock_mac) },
 	{ "AllowedPeers", peer_allowlist_parse, offsetof(NetworkSettings, allowed_peers) },
 	{ "DNS", parse_dns, offsetof(NetworkSettings, dns) },
-	{ "RateLimit", parse_rate, offsetof(NetworkSettings, rate_limit) },
+	{ "RateLimit", parse_bytes, offsetof(NetworkSettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(NetworkSettings, listen) },
 	{}
 };
@@ -212,7 +210,7 @@ const ConfItem relay_settings_table[] = {
 	{ "LockMAC", conf_parse_bool, offsetof(RelaySettings, lock_mac) },
 	{ "AllowedPeers", peer_allowlist_parse, offsetof(RelaySettings, allowed_peers) },
 	{ "Backend", parse_backend, offsetof(RelaySettings, backend) },
-	{ "RateLimit", parse_rate, offsetof(RelaySettings, rate_limit) },
+	{ "RateLimit", parse_bytes, offsetof(RelaySettings, rate_limit) },
 	{ "Listen", parse_listen, offsetof(RelaySettings, listen) },
 	{}
 };

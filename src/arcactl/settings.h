@@ -90,5 +90,9 @@ int network_settings_check(const NetworkSettings *s, const char *origin,
 int network_settings_append(sd_bus_message *m, uint32_t port, const NetworkSettings *s);
 int relay_settings_append(sd_bus_message *m, uint32_t port, const RelaySettings *s);
 
+/* A number of bytes (uint64_t) above 0; K, M, G, T multiply by powers of
+ * 1000, as systemd's bandwidth settings do. */
+int parse_bytes(const char *value, void *field);
+
 /* A vsock port: 1 to VSOCK_PORT_MAX, in decimal. */
 int parse_vsock_port(const char *s, uint32_t *ret);

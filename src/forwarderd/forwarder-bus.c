@@ -191,6 +191,10 @@ static int property_dns(sd_bus *bus, const char *path, const char *interface,
 	return sd_bus_message_append_strv(reply, n->config.dns ?: (char *[]) { NULL });
 }
 
+static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+	return network_capture(userdata, m, error);
+}
+
 #define COUNTER(name, field) \
 	SD_BUS_PROPERTY(name, "t", NULL, offsetof(Network, field), 0)
 
@@ -224,6 +228,8 @@ static const sd_bus_vtable network_vtable[] = {
 	COUNTER("ErrorsFromHost", stats.to_device.errors),
 	COUNTER("DropsFromHost", stats.to_device.drops),
 	COUNTER("ProtocolErrors", stats.to_device.protocol_errors),
+	SD_BUS_METHOD_WITH_NAMES("Capture", "a{sv}", SD_BUS_PARAM(options), "h", SD_BUS_PARAM(pipe),
+	                         method_capture, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END
 };
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "ether.h"
 #include "log.h"
 #include "manager.h"
@@ -94,6 +95,7 @@ static int network_start_link(Network *n, int fd, const Peer *peer) {
 		.to_device = { .max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD },
 		.rate_to_stream = n->config.rate_limit,
 		.rate_to_device = n->config.rate_limit,
+		.capture = n->capture,
 	};
 	int r;
 
@@ -287,11 +289,29 @@ void network_forget(Network *n) {
 	network_drop_fd(n, "tap");
 }
 
+static void on_capture_end(Capture *c, void *userdata) {
+	Network *n = userdata;
+
+	if (n->link)
+		link_set_capture(n->link, NULL);
+	n->capture = capture_free(n->capture);
+}
+
+int network_capture(Network *n, sd_bus_message *m, sd_bus_error *error) {
+	int r;
+
+	r = bus_method_capture(m, n->manager->event, n->config.device, &n->capture, on_capture_end, n, error);
+	if (r >= 0 && n->link)
+		link_set_capture(n->link, n->capture);
+	return r;
+}
+
 Network *network_free(Network *n) {
 	if (!n)
 		return NULL;
 
 	network_disconnect(n);
+	capture_free(n->capture);
 	listener_free(n->listener);
 	/* The device is not persistent: closing its last fd deletes it,
 	 * and its addresses and routes with it. */

@@ -311,6 +311,10 @@ static int property_last_error(sd_bus *bus, const char *path, const char *interf
 	return sd_bus_message_append(reply, "s", r->last_error ?: "");
 }
 
+static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+	return relay_capture(userdata, m, error);
+}
+
 #define COUNTER(name, field) SD_BUS_PROPERTY(name, "t", NULL, offsetof(Relay, field), 0)
 #define SETTING(name, sig, field) \
 	SD_BUS_PROPERTY(name, sig, NULL, offsetof(Relay, field), SD_BUS_VTABLE_PROPERTY_CONST)
@@ -348,6 +352,8 @@ static const sd_bus_vtable relay_vtable[] = {
 	COUNTER("ErrorsFromHost", stats.to_device.errors),
 	COUNTER("DropsFromHost", stats.to_device.drops),
 	COUNTER("ProtocolErrors", stats.to_device.protocol_errors),
+	SD_BUS_METHOD_WITH_NAMES("Capture", "a{sv}", SD_BUS_PARAM(options), "h", SD_BUS_PARAM(pipe),
+	                         method_capture, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END
 };
 

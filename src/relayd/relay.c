@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "bus.h"
 #include "ether.h"
 #include "fdstore.h"
 #include "log.h"
@@ -180,6 +181,7 @@ static void relay_start_link(Relay *r) {
 		},
 		.rate_to_stream = r->config.rate_limit,
 		.rate_to_device = r->config.rate_limit,
+		.capture = r->capture,
 	};
 	int k;
 
@@ -458,6 +460,25 @@ void relay_stop(Relay *r, sd_bus_message *reply) {
 	relay_delete_port(r);
 }
 
+static void on_capture_end(Capture *c, void *userdata) {
+	Relay *r = userdata;
+
+	if (r->link)
+		link_set_capture(r->link, NULL);
+	r->capture = capture_free(r->capture);
+}
+
+int relay_capture(Relay *r, sd_bus_message *m, sd_bus_error *error) {
+	char name[sizeof("relay 4294967295")];
+	int k;
+
+	snprintf(name, sizeof(name), "relay %u", r->config.vsock_port);
+	k = bus_method_capture(m, r->manager->event, name, &r->capture, on_capture_end, r, error);
+	if (k >= 0 && r->link)
+		link_set_capture(r->link, r->capture);
+	return k;
+}
+
 Relay *relay_free(Relay *r) {
 	if (!r)
 		return NULL;
@@ -465,6 +486,7 @@ Relay *relay_free(Relay *r) {
 	/* Closes without a word to the fd store: what it keeps is for the
 	 * next daemon, unless the relay dropped it on the way here. */
 	link_free(r->link);
+	capture_free(r->capture);
 	netdev_watch_free(r->watch);
 	safe_close(r->dev_fd);
 	safe_close(r->conn_fd);

@@ -56,6 +56,7 @@ struct Relay {
 	int dev_fd;             /* AF_PACKET socket, or the bridge port's TAP */
 	int ifindex;
 	Link *link;
+	Capture *capture;       /* arcactl capture, across host connections */
 	sd_bus_message *stop_reply;
 
 	LinkStats stats;
@@ -81,5 +82,9 @@ void relay_stop(Relay *r, sd_bus_message *reply);
  * and so is whatever the fd store keeps. */
 Relay *relay_free(Relay *r);
 DEFINE_POINTER_CLEANUP(Relay, relay_free);
+
+/* Capture(a{sv}) -> h: see bus_method_capture(). While no host is
+ * connected the capture waits for one. */
+int relay_capture(Relay *r, sd_bus_message *m, sd_bus_error *error);
 
 const char *relay_state_to_string(RelayState s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,6 +347,55 @@ int bus_read_options(sd_bus_message *m, const BusOption *table, void *options,
 		return r;
 
 	return sd_bus_message_exit_container(m);
+}
+
+static const BusOption capture_options_table[] = {
+	{ "MaxFrames", "t", bus_option_u64, offsetof(CaptureLimits, max_frames) },
+	{ "MaxBytes", "t", bus_option_u64, offsetof(CaptureLimits, max_bytes) },
+	{ "SnapLength", "u", bus_option_u32, offsetof(CaptureLimits, snap_bytes) },
+	{}
+};
+
+int bus_method_capture(sd_bus_message *m, sd_event *event, const char *name, Capture **slot,
+                       CaptureEndHandler on_end, void *userdata, sd_bus_error *error) {
+	CaptureLimits limits = {
+		.max_frames = CAPTURE_MAX_FRAMES_DEFAULT,
+		.max_bytes = CAPTURE_MAX_BYTES_DEFAULT,
+		.snap_bytes = CAPTURE_SNAP_BYTES_DEFAULT,
+	};
+	_cleanup_close_ int read_end = -1;
+	int fds[2], r;
+
+	r = bus_verify_root(m, "capture traffic", error);
+	if (r < 0)
+		return r;
+	r = bus_read_options(m, capture_options_table, &limits, error);
+	if (r < 0)
+		return r;
+	if (limits.max_frames == 0)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "MaxFrames must be at least 1.");
+	if (limits.max_bytes < CAPTURE_MAX_BYTES_MIN)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "MaxBytes must be at least %u, to hold the file header "
+		                         "and a frame.", CAPTURE_MAX_BYTES_MIN);
+	if (limits.snap_bytes == 0 || limits.snap_bytes > CAPTURE_SNAP_BYTES_DEFAULT)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "SnapLength must be 1 to %u bytes.", CAPTURE_SNAP_BYTES_DEFAULT);
+	if (*slot)
+		return sd_bus_error_setf(error, BUS_ERROR_CAPTURE_RUNNING,
+		                         "A capture of %s is running already; end it first "
+		                         "(interrupt its 'arcactl capture').", name);
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return sd_bus_error_set_errnof(error, errno, "Failed to make a pipe for the capture: %m");
+	read_end = fds[0];
+	r = capture_new(slot, event, fds[1], name, &limits, on_end, userdata);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, r, "Failed to start capturing %s: %m", name);
+
+	log_info("%s: capture started.", name);
+	return sd_bus_reply_method_return(m, "h", read_end);
 }
 
 int bus_option_string(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {

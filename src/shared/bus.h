@@ -12,6 +12,7 @@
  *   only in the bus policy.
  * - bus_read_options(): the a{sv} options of a method against a table of
  *   known names and types; unknown names and wrong types are errors.
+ * - bus_method_capture(): the Capture method of networks and relays.
  * - The org.arca.Error.* names.
  */
 
@@ -20,6 +21,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "capture.h"
 #include "macro.h"
 
 #define BUS_ERROR_INVALID_ARGUMENT "org.arca.Error.InvalidArgument"
@@ -33,6 +35,7 @@
 #define BUS_ERROR_NO_SUCH_RELAY "org.arca.Error.NoSuchRelay"
 #define BUS_ERROR_NO_SUCH_BRIDGE "org.arca.Error.NoSuchBridge"
 #define BUS_ERROR_OVS_FAILED "org.arca.Error.OvsFailed"
+#define BUS_ERROR_CAPTURE_RUNNING "org.arca.Error.CaptureRunning"
 
 typedef struct BusServer BusServer;
 
@@ -99,6 +102,16 @@ int bus_property_get_allowlist(sd_bus *bus, const char *path, const char *interf
 int bus_property_get_framing(sd_bus *bus, const char *path, const char *interface,
                              const char *property, sd_bus_message *reply, void *userdata,
                              sd_bus_error *error);
+
+/*
+ * Capture(a{sv} options) -> h of a network or relay, `name` in messages:
+ * for root only; reads MaxFrames, MaxBytes and SnapLength, makes a pipe and
+ * a Capture into its write end, stores it in *slot and replies with the
+ * read end. One capture at a time: *slot must be NULL. The owner gives the
+ * capture to its link, if any, and frees it from on_end.
+ */
+int bus_method_capture(sd_bus_message *m, sd_event *event, const char *name, Capture **slot,
+                       CaptureEndHandler on_end, void *userdata, sd_bus_error *error);
 
 void strv_free(char **l);
 size_t strv_length(char *const *l);

@@ -45,6 +45,7 @@ struct Link {
 	Direction to_device;
 	LinkStats own_stats;
 	LinkStats *stats;
+	Capture *capture;
 	uint32_t header_bytes;
 	bool strip_vnet_hdr;
 
@@ -154,6 +155,12 @@ static bool direction_passes(const Link *l, const Direction *d, const uint8_t *f
 	return true;
 }
 
+/* A forwarded frame, with its header_bytes in front, to the capture. */
+static void link_capture(const Link *l, const uint8_t *frame, size_t len) {
+	if (l->capture && len >= l->header_bytes)
+		capture_frame(l->capture, frame + l->header_bytes, len - l->header_bytes);
+}
+
 /* Writes what the queue holds. Returns 0 (done or the stream is full), or a
  * negative errno when the stream failed. */
 static int link_flush(Link *l) {
@@ -250,6 +257,7 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 			continue;
 		}
 
+		link_capture(l, slot, (size_t) n);
 		frame_queue_commit(&l->queue, (size_t) n);
 		c->frames++;
 		c->bytes += (uint64_t) n;
@@ -307,6 +315,7 @@ static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
 		}
 	}
 
+	link_capture(l, frame, len);
 	c->frames++;
 	c->bytes += len;
 	ratelimit_consume(&l->to_device.limit, len);
@@ -394,6 +403,7 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	l->stats = config->stats ?: &l->own_stats;
 	l->to_stream.counters = &l->stats->to_stream;
 	l->to_device.counters = &l->stats->to_device;
+	l->capture = config->capture;
 	l->header_bytes = config->header_bytes;
 	l->strip_vnet_hdr = config->strip_vnet_hdr;
 	l->to_stream.filter = config->to_stream;
@@ -442,6 +452,10 @@ Link *link_free(Link *l) {
 	sd_event_unref(l->event);
 	free(l);
 	return NULL;
+}
+
+void link_set_capture(Link *l, Capture *capture) {
+	l->capture = capture;
 }
 
 const LinkStats *link_get_stats(const Link *l) {

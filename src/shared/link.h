@@ -26,6 +26,9 @@
  * both count as drops of that direction. GSO frames (Framing=vnet) are
  * longer than any MTU by design and pass the length check.
  *
+ * A Capture, when set, gets a copy of every frame forwarded either way,
+ * without its virtio net header.
+ *
  * A rate limit per direction pauses the reading side instead of dropping.
  * The link ends at most once, when either side closes or fails or the peer
  * breaks the framing, and tells its owner why through the end handler.
@@ -36,6 +39,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "capture.h"
 #include "macro.h"
 
 typedef struct Link Link;
@@ -82,6 +86,7 @@ typedef struct LinkConfig {
 	uint64_t rate_to_stream;  /* bytes per second; 0: unlimited */
 	uint64_t rate_to_device;
 	LinkStats *stats;         /* NULL: the link keeps its own */
+	Capture *capture;         /* borrowed; NULL: none */
 } LinkConfig;
 
 /*
@@ -99,4 +104,8 @@ Link *link_free(Link *link);
 DEFINE_POINTER_CLEANUP(Link, link_free);
 
 const LinkStats *link_get_stats(const Link *link);
+
+/* Starts (or with NULL stops) copying frames to a capture the caller owns
+ * and keeps alive while it is set. */
+void link_set_capture(Link *link, Capture *capture);
 const char *link_side_to_string(LinkSide side);
