@@ -41,7 +41,7 @@ def documented(text):
 
 
 def shown(text):
-    return set(o for o in OPTION.findall(text) if len(o) > 2 or o == "-h")
+    return set(OPTION.findall(text))
 
 
 def run_help(argv):
