@@ -16,6 +16,7 @@
 #include <net/ethernet.h>
 
 #include "frame.h"
+#include "capture.h"
 #include "link.h"
 #include "macro.h"
 
@@ -461,6 +462,64 @@ static void test_filter_lets_gso_frames_pass(void **state) {
 	assert_int_equal(f->stats.to_stream.drops, 1);
 }
 
+/* The capture sees what the link forwarded, both ways, without the virtio
+ * net header, and not what a filter dropped. */
+static void test_capture_gets_forwarded_frames_without_vnet_header(void **state) {
+	Fixture *f = *state;
+	LinkConfig c = {
+		.max_frame_bytes = FRAME_MAX_BYTES_VNET,
+		.header_bytes = VNET_HDR_BYTES,
+		.to_stream = { .lock_source = true, .source = { { 0x02, 0, 0, 0, 0, 0x01 } } },
+	};
+	uint8_t frame[4 + VNET_HDR_BYTES + 200], buf[8192];
+	Capture *capture = NULL;
+	int pipe_fds[2];
+	ssize_t n;
+
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_int_equal(capture_new(&capture, f->event, pipe_fds[1], "test", NULL, NULL, NULL), 0);
+	c.capture = capture;
+	start_link(f, &c);
+
+	/* Device -> stream: one from the locked source, one spoofed. */
+	memset(frame, 0, sizeof(frame));
+	ether_frame(frame + VNET_HDR_BYTES, 100, 0x01);
+	assert_int_equal(write(f->dev[1], frame, VNET_HDR_BYTES + 100), VNET_HDR_BYTES + 100);
+	ether_frame(frame + VNET_HDR_BYTES, 100, 0x66);
+	assert_int_equal(write(f->dev[1], frame, VNET_HDR_BYTES + 100), VNET_HDR_BYTES + 100);
+	/* Stream -> device: one of 200 bytes. */
+	frame[0] = 0, frame[1] = 0, frame[2] = 0, frame[3] = VNET_HDR_BYTES + 200;
+	memset(frame + 4, 0, VNET_HDR_BYTES);
+	ether_frame(frame + 4 + VNET_HDR_BYTES, 200, 0x02);
+	assert_int_equal(write(f->st[1], frame, sizeof(frame)), (ssize_t) sizeof(frame));
+	run_until_idle(f);
+	assert_int_equal(f->stats.to_stream.frames, 1);
+	assert_int_equal(f->stats.to_device.frames, 1);
+
+	/* The pcap file header, then two records: 100 bytes from 02:..:01,
+	 * 200 bytes from 02:..:02, each starting with the Ethernet header. */
+	n = read(pipe_fds[0], buf, sizeof(buf));
+	assert_int_equal(n, 24 + 16 + 100 + 16 + 200);
+	assert_int_equal(((uint32_t *) (buf + 24))[2], 100);
+	assert_memory_equal(buf + 24 + 16 + ETH_ALEN, ((uint8_t[]) { 0x02, 0, 0, 0, 0, 0x01 }), ETH_ALEN);
+	assert_int_equal(((uint32_t *) (buf + 24 + 16 + 100))[2], 200);
+	assert_memory_equal(buf + 24 + 16 + 100 + 16 + ETH_ALEN, ((uint8_t[]) { 0x02, 0, 0, 0, 0, 0x02 }), ETH_ALEN);
+	assert_int_equal(capture_get_counters(capture)->frames, 2);
+
+	/* Unset, the capture gets nothing more. */
+	link_set_capture(f->link, NULL);
+	ether_frame(frame + VNET_HDR_BYTES, 100, 0x01);
+	assert_int_equal(write(f->dev[1], frame, VNET_HDR_BYTES + 100), VNET_HDR_BYTES + 100);
+	run_until_idle(f);
+	assert_int_equal(f->stats.to_stream.frames, 2);
+	assert_int_equal(read(pipe_fds[0], buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EAGAIN);
+
+	link_free(TAKE_PTR(f->link));
+	capture_free(capture);
+	close(pipe_fds[0]);
+}
+
 static void *drain_stream(void *userdata) {
 	Fixture *f = userdata;
 	uint8_t buf[65536];
@@ -526,6 +585,7 @@ int main(void) {
 		cmocka_unit_test_setup_teardown(test_counters_continue_across_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_drops_long_and_spoofed_frames_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_lets_gso_frames_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_capture_gets_forwarded_frames_without_vnet_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_holds_device_to_stream, setup, teardown),
 	};
 
