@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -30,6 +31,13 @@ typedef struct PcapCursor {
 
 static bool pcap_cursor_at_boundary(const PcapCursor *c) {
 	return c->header_need == PCAP_RECORD_HEADER_BYTES && c->header_have == 0 && c->body_left == 0;
+}
+
+/* Bytes to read to finish the record (or file header) the cursor is in. */
+static size_t pcap_cursor_rest(const PcapCursor *c) {
+	if (c->body_left > 0)
+		return (size_t) MIN(c->body_left, (uint64_t) SIZE_MAX);
+	return c->header_need - c->header_have;
 }
 
 static uint32_t read_u32(const uint8_t *p, bool swapped) {
@@ -105,6 +113,7 @@ int pcap_copy(int in_fd, int out_fd, int stop_fd, PcapCopyResult *result) {
 			{ .fd = in_fd, .events = POLLIN },
 			{ .fd = stopping ? -1 : stop_fd, .events = POLLIN },
 		};
+		size_t want;
 		ssize_t n;
 
 		if (stopping && drain == 0 && pcap_cursor_at_boundary(&cursor))
@@ -126,7 +135,12 @@ int pcap_copy(int in_fd, int out_fd, int stop_fd, PcapCopyResult *result) {
 			continue;
 		}
 
-		n = read(in_fd, buf, sizeof(buf));
+		/* Once stopping, nothing written after the stop is read beyond
+		 * the end of the record under way. */
+		want = sizeof(buf);
+		if (stopping)
+			want = MIN(want, drain > 0 ? (size_t) drain : pcap_cursor_rest(&cursor));
+		n = read(in_fd, buf, want);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
