@@ -86,6 +86,10 @@ static int network_start_link(Network *n, int fd, const Peer *peer) {
 		.stats = &n->stats,
 		.max_frame_bytes = framing_max_frame_bytes(n->config.framing),
 		.header_bytes = n->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
+		/* length32: the TAP's header stays here, and TCP segments
+		 * from the host reach the container joined. */
+		.strip_vnet_hdr = n->config.framing != FRAMING_VNET,
+		.coalesce_tcp = n->config.framing != FRAMING_VNET,
 		/* What the container sends: its own address only, with LockMAC. */
 		.to_stream = {
 			.max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD,
@@ -166,7 +170,7 @@ static int network_make_device(Network *n, sd_bus_error *error) {
 	struct nl_sock *nl = n->manager->nl;
 	int r;
 
-	n->tap_fd = tap_open(c->device, c->framing == FRAMING_VNET);
+	n->tap_fd = tap_open(c->device, c->framing == FRAMING_VNET ? TAP_VNET_OFFLOAD : TAP_VNET_HDR);
 	if (n->tap_fd == -EEXIST)
 		return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
 		                         "A network device named '%s' exists already; "

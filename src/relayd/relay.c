@@ -171,7 +171,10 @@ static void relay_start_link(Relay *r) {
 		.stats = &r->stats,
 		.max_frame_bytes = framing_max_frame_bytes(r->config.framing),
 		.header_bytes = r->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
-		.strip_vnet_hdr = r->config.backend == RELAY_BACKEND_OVS && r->config.framing != FRAMING_VNET,
+		/* length32: the device's header stays here, and TCP segments
+		 * from the host reach the bridge joined. */
+		.strip_vnet_hdr = r->config.framing != FRAMING_VNET,
+		.coalesce_tcp = r->config.framing != FRAMING_VNET,
 		.to_stream = { .max_ether_bytes = max_ether },
 		/* What the container sends: its own address only, with LockMAC. */
 		.to_device = {
@@ -260,7 +263,8 @@ static void on_add_port(OvsCommand *c, int status, const char *out, const char *
 static int relay_make_bridge_port(Relay *r) {
 	int fd;
 
-	fd = bridge_port_open(r->manager->nl, r->config.bridge, r->config.port_name, r->config.mtu, r->config.framing == FRAMING_VNET,
+	fd = bridge_port_open(r->manager->nl, r->config.bridge, r->config.port_name, r->config.mtu,
+	                      r->config.framing == FRAMING_VNET ? TAP_VNET_OFFLOAD : TAP_VNET_HDR,
 	                      &r->ifindex);
 	if (fd == -ENODEV || fd == -ENOTDIR)
 		relay_set_error(r, "Bridge %s is gone or no longer a Linux bridge: %s", r->config.bridge,

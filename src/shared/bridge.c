@@ -7,7 +7,7 @@
 #include "tap.h"
 
 int bridge_port_open(struct nl_sock *sk, const char *bridge, const char *port, uint32_t mtu,
-                     bool vnet_hdr, int *ret_ifindex) {
+                     TapVnet vnet, int *ret_ifindex) {
 	_cleanup_close_ int fd = -1;
 	int master, ifindex, r;
 
@@ -19,7 +19,7 @@ int bridge_port_open(struct nl_sock *sk, const char *bridge, const char *port, u
 		return master;
 
 	/* From here on, closing fd undoes everything. */
-	fd = tap_open(port, vnet_hdr);
+	fd = tap_open(port, vnet);
 	if (fd < 0)
 		return fd;
 	ifindex = netdev_get_ifindex(sk, port);

@@ -21,12 +21,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tap.h"
+
 struct nl_sock;
 
 /*
  * Makes the TAP device `port` (MTU mtu, or the kernel's default for 0), a
  * port of `bridge`, up, and returns its fd: non-blocking, one read or write
- * is one frame (after a virtio_net_hdr with vnet_hdr, see tap_open()).
+ * is one frame (after a virtio_net_hdr unless vnet is TAP_VNET_NONE, see
+ * tap_open()).
  * *ret_ifindex (may be NULL) gets the port's ifindex.
  *
  * -ENODEV when there is no device `bridge`, -ENOTDIR when it is not a
@@ -34,4 +37,4 @@ struct nl_sock;
  * never taken over). On any error nothing is left behind.
  */
 int bridge_port_open(struct nl_sock *sk, const char *bridge, const char *port, uint32_t mtu,
-                     bool vnet_hdr, int *ret_ifindex);
+                     TapVnet vnet, int *ret_ifindex);

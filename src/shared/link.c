@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "coalesce.h"
 #include "frame.h"
 #include "link.h"
 #include "log.h"
@@ -40,6 +41,7 @@ struct Link {
 	FrameQueue queue;         /* device -> stream */
 	FrameDecoder decoder;     /* stream -> device */
 	uint8_t *read_buf;
+	Coalescer *coalescer;     /* joins TCP segments on their way to the device */
 
 	Direction to_stream;
 	Direction to_device;
@@ -274,22 +276,20 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 	return 0;
 }
 
-static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
+/* Writes one frame, with header before it unless NULL, standing for
+ * `frames` frames of `bytes` bytes. Returns 0, also when the device
+ * refused it (counted), or a negative errno when the device is gone. */
+static int link_write_device(const uint8_t *header, const uint8_t *frame, size_t len,
+                             unsigned frames, uint64_t bytes, void *userdata) {
 	Link *l = userdata;
 	LinkCounters *c = l->to_device.counters;
 
-	if (!direction_passes(l, &l->to_device, frame, len)) {
-		c->drops++;
-		return 0;
-	}
-
 	for (;;) {
-		static const uint8_t empty[VNET_HDR_BYTES];
 		struct iovec iov[2] = {
-			{ .iov_base = (void *) empty, .iov_len = sizeof(empty) },
+			{ .iov_base = (void *) header, .iov_len = VNET_HDR_BYTES },
 			{ .iov_base = (void *) frame, .iov_len = len },
 		};
-		ssize_t n = l->strip_vnet_hdr ? writev(l->device_fd, iov, 2) : write(l->device_fd, frame, len);
+		ssize_t n = header ? writev(l->device_fd, iov, 2) : write(l->device_fd, frame, len);
 		if (n >= 0)
 			break;
 		switch (errno) {
@@ -297,7 +297,7 @@ static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
 			continue;
 		case EAGAIN:
 		case ENOBUFS:
-			c->drops++;
+			c->drops += frames;
 			return 0;
 		case ENODEV:
 		case ENXIO:
@@ -315,11 +315,25 @@ static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
 		}
 	}
 
-	link_capture(l, frame, len);
-	c->frames++;
-	c->bytes += len;
-	ratelimit_consume(&l->to_device.limit, len);
+	c->frames += frames;
+	c->bytes += bytes;
+	ratelimit_consume(&l->to_device.limit, bytes);
 	return 0;
+}
+
+static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
+	static const uint8_t empty[VNET_HDR_BYTES];
+	Link *l = userdata;
+
+	if (!direction_passes(l, &l->to_device, frame, len)) {
+		l->to_device.counters->drops++;
+		return 0;
+	}
+	link_capture(l, frame, len);
+
+	if (l->coalescer)
+		return coalescer_add(l->coalescer, frame, len);
+	return link_write_device(l->strip_vnet_hdr ? empty : NULL, frame, len, 1, len, l);
 }
 
 static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -358,6 +372,10 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 			}
 
 			r = frame_decoder_feed(&l->decoder, l->read_buf, (size_t) n, deliver_to_device, l);
+			/* What a read brought, joined or not, is written before
+			 * the next read. */
+			if (r >= 0 && l->coalescer)
+				r = coalescer_flush(l->coalescer);
 			if (r == -EBADMSG) {
 				c->protocol_errors++;
 				link_end(l, LINK_SIDE_STREAM, r);
@@ -424,6 +442,14 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	if (!l->read_buf)
 		return -ENOMEM;
 
+	if (config->coalesce_tcp) {
+		if (!config->strip_vnet_hdr)
+			return -EINVAL;
+		r = coalescer_new(&l->coalescer, link_write_device, l);
+		if (r < 0)
+			return r;
+	}
+
 	r = sd_event_add_io(event, &l->device_source, device_fd, EPOLLIN, on_device_readable, l);
 	if (r < 0)
 		return r;
@@ -449,6 +475,7 @@ Link *link_free(Link *l) {
 	frame_queue_done(&l->queue);
 	frame_decoder_done(&l->decoder);
 	free(l->read_buf);
+	coalescer_free(l->coalescer);
 	sd_event_unref(l->event);
 	free(l);
 	return NULL;

@@ -18,7 +18,8 @@
  * the queue, and frames only ever drop in the kernel's device queue.
  *
  * Stream to device: each read is decoded in place and every whole frame is
- * written to the device. A device that cannot take a frame (EAGAIN,
+ * written to the device, or, with coalesce_tcp, the TCP segments among them
+ * joined first, as GRO does. A device that cannot take a frame (EAGAIN,
  * ENOBUFS) drops it and the drop is counted; the kernel forces that one.
  *
  * A filter per direction drops frames longer than a limit (never truncating
@@ -80,6 +81,9 @@ typedef struct LinkConfig {
 	 * the stream, frames to the device get an empty one. GSO frames cannot
 	 * cross and are dropped. */
 	bool strip_vnet_hdr;
+	/* With strip_vnet_hdr: consecutive TCP segments from the stream are
+	 * joined into GSO frames for the device (see coalesce.h). */
+	bool coalesce_tcp;
 	LinkFilter to_stream;
 	LinkFilter to_device;
 	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT */

@@ -16,7 +16,7 @@
  * checksum is left to it, and TCP segments of up to 64 KiB. */
 #define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
 
-static int tap_enable_vnet_hdr(int fd) {
+static int tap_enable_vnet_hdr(int fd, TapVnet vnet) {
 	int size = VNET_HDR_BYTES, le = 1;
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &size) < 0)
@@ -24,12 +24,13 @@ static int tap_enable_vnet_hdr(int fd) {
 	/* The wire's header is little-endian on any host. */
 	if (ioctl(fd, TUNSETVNETLE, &le) < 0 && errno != EINVAL)
 		return -errno;
-	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long) TAP_OFFLOADS) < 0)
+	/* Set either way: a device's offloads outlive a daemon's restart. */
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long) (vnet == TAP_VNET_OFFLOAD ? TAP_OFFLOADS : 0)) < 0)
 		return -errno;
 	return 0;
 }
 
-int tap_open(const char *name, bool vnet_hdr) {
+int tap_open(const char *name, TapVnet vnet) {
 	_cleanup_close_ int fd = -1;
 	struct ifreq ifr = {};
 	int r;
@@ -42,13 +43,13 @@ int tap_open(const char *name, bool vnet_hdr) {
 		return -errno;
 
 	/* IFF_TUN_EXCL: fail instead of attaching to an existing device. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | (vnet_hdr ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | (vnet != TAP_VNET_NONE ? IFF_VNET_HDR : 0);
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 		return errno == EBUSY ? -EEXIST : -errno;
 
-	if (vnet_hdr) {
-		r = tap_enable_vnet_hdr(fd);
+	if (vnet != TAP_VNET_NONE) {
+		r = tap_enable_vnet_hdr(fd, vnet);
 		if (r < 0)
 			return r;
 	}

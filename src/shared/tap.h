@@ -10,14 +10,22 @@
 
 #include <stdbool.h>
 
+/* What goes with each frame read from or written to a TAP device. */
+typedef enum TapVnet {
+	TAP_VNET_NONE,          /* the frame alone */
+	/* A virtio_net_hdr (little-endian, VNET_HDR_BYTES) before each frame.
+	 * Frames written may be GSO frames of up to 64 KiB or leave their
+	 * checksum to the device; frames read are whole, checksums done. */
+	TAP_VNET_HDR,
+	/* Likewise, and the device hands out such frames too (TUNSETOFFLOAD:
+	 * checksum, TSO4/6): for a peer that takes them, Framing=vnet. */
+	TAP_VNET_OFFLOAD,
+} TapVnet;
+
 /* Creates the TAP device `name` (IFF_TAP | IFF_NO_PI) and returns its fd,
  * non-blocking. -EEXIST if a device of that name exists already: we never
- * take over a device we did not make.
- *
- * With vnet_hdr, every read and write starts with a virtio_net_hdr
- * (little-endian, VNET_HDR_BYTES) and the device takes and hands out
- * checksum-offloaded and TSO frames of up to 64 KiB (TUNSETOFFLOAD). */
-int tap_open(const char *name, bool vnet_hdr);
+ * take over a device we did not make. */
+int tap_open(const char *name, TapVnet vnet);
 
 /* Carrier on while a host is connected, so the container sees link down
  * otherwise. */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <string.h>
+
+#include "checksum.h"
 
 #include "vnet.h"
 
@@ -20,7 +23,7 @@ void vnet_header_parse(const uint8_t raw[static VNET_HDR_BYTES], VnetHeader *ret
 
 int vnet_complete_checksum(const VnetHeader *h, uint8_t *frame, size_t len) {
 	size_t start = h->csum_start, field = (size_t) h->csum_start + h->csum_offset;
-	uint32_t sum = 0;
+	uint16_t sum;
 
 	if (!(h->flags & VNET_HDR_F_NEEDS_CSUM))
 		return 0;
@@ -28,18 +31,10 @@ int vnet_complete_checksum(const VnetHeader *h, uint8_t *frame, size_t len) {
 		return -EINVAL;
 
 	/* The field holds the pseudo-header's sum already: it is summed too. */
-	for (size_t i = start; i + 1 < len; i += 2)
-		sum += (uint32_t) (frame[i] << 8 | frame[i + 1]);
-	if ((len - start) % 2)
-		sum += (uint32_t) frame[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
+	sum = (uint16_t) ~checksum_fold(checksum_add(0, frame + start, len - start));
 	/* 0xffff is zero too, and UDP reads a zero as "no checksum". */
 	if (sum == 0)
 		sum = 0xffff;
-
-	frame[field] = (uint8_t) (sum >> 8);
-	frame[field + 1] = (uint8_t) sum;
+	memcpy(frame + field, &sum, sizeof(sum));
 	return 0;
 }

@@ -60,7 +60,7 @@ static void test_port_is_an_up_silent_member_of_the_bridge(void **state) {
 	uint8_t mode = 0;
 	int ifindex = 0;
 
-	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 1400, false, &ifindex);
+	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 1400, TAP_VNET_NONE, &ifindex);
 	assert_true(fd >= 0);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), ifindex);
 
@@ -80,7 +80,7 @@ static void test_frames_cross_between_fd_and_bridge(void **state) {
 
 	/* A TAP with its fd has carrier when it goes up, so it is running at
 	 * once: nothing to wait for. */
-	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL);
+	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, TAP_VNET_NONE, NULL);
 	assert_true(fd >= 0 && host >= 0);
 
 	/* Written on the fd: enters the bridge, reaches the host. */
@@ -97,7 +97,7 @@ static void test_frames_cross_between_fd_and_bridge(void **state) {
 }
 
 static void test_closing_the_fd_deletes_the_port(void **state) {
-	int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL);
+	int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, TAP_VNET_NONE, NULL);
 
 	assert_true(fd >= 0);
 	assert_true(netdev_get_ifindex(nl, TEST_PORT) > 0);
@@ -106,26 +106,26 @@ static void test_closing_the_fd_deletes_the_port(void **state) {
 }
 
 static void test_missing_or_other_bridge_is_refused(void **state) {
-	assert_int_equal(bridge_port_open(nl, "test-nope", TEST_PORT, 0, false, NULL), -ENODEV);
+	assert_int_equal(bridge_port_open(nl, "test-nope", TEST_PORT, 0, TAP_VNET_NONE, NULL), -ENODEV);
 	/* A veth is a device, but no bridge. */
-	assert_int_equal(bridge_port_open(nl, "test-a", TEST_PORT, 0, false, NULL), -ENOTDIR);
+	assert_int_equal(bridge_port_open(nl, "test-a", TEST_PORT, 0, TAP_VNET_NONE, NULL), -ENOTDIR);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), -ENODEV);
 }
 
 static void test_existing_device_is_never_taken_over(void **state) {
-	_cleanup_close_ int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL);
+	_cleanup_close_ int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, TAP_VNET_NONE, NULL);
 	int ifindex = netdev_get_ifindex(nl, TEST_PORT);
 
 	assert_true(fd >= 0 && ifindex > 0);
-	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, false, NULL), -EEXIST);
+	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, TAP_VNET_NONE, NULL), -EEXIST);
 	/* Nor is a device of another kind. */
-	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, "test-a", 0, false, NULL), -EEXIST);
+	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, "test-a", 0, TAP_VNET_NONE, NULL), -EEXIST);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), ifindex);
 }
 
 static void test_failure_after_creation_leaves_nothing(void **state) {
 	/* Below any MTU the kernel accepts: the TAP exists when this fails. */
-	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 20, false, NULL), -EINVAL);
+	assert_int_equal(bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 20, TAP_VNET_NONE, NULL), -EINVAL);
 	assert_int_equal(netdev_get_ifindex(nl, TEST_PORT), -ENODEV);
 }
 

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+
+#include "checksum.h"
+
+uint64_t checksum_add(uint64_t sum, const void *data, size_t len) {
+	const uint8_t *p = data;
+	uint64_t carry = 0;
+
+	/* 32-bit words into a 64-bit sum: no carry is lost before 2^32 words. */
+	for (; len >= 4; p += 4, len -= 4) {
+		uint32_t w;
+
+		memcpy(&w, p, sizeof(w));
+		sum += w;
+	}
+	if (len >= 2) {
+		uint16_t w;
+
+		memcpy(&w, p, sizeof(w));
+		sum += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len > 0) {
+		uint8_t last[2] = { p[0], 0 };
+		uint16_t w;
+
+		memcpy(&w, last, sizeof(w));
+		sum += w;
+	}
+	/* Keep room for the next call's additions. */
+	carry = sum >> 32;
+	return (sum & 0xffffffffU) + carry;
+}
+
+uint16_t checksum_fold(uint64_t sum) {
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t) sum;
+}
