@@ -7,7 +7,8 @@
 # arca-forwarderd attaches eth0 in the "container"; arca-relayd relays to an
 # OVS port on br-int in the "helper", where a peer sits on the same network;
 # socat splices the two daemons' sockets as the host does with vsock. A ping
-# and an iperf3 TCP transfer cross the chain; arcactl shows both daemons' view,
+# and TCP transfers both ways (iperf3, and 32 MiB checked by sha256) cross
+# the chain; arcactl shows both daemons' view,
 # and the frames one daemon sent must be the frames the other received.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/ovs.sh"
@@ -58,11 +59,31 @@ ip netns exec "$CTR" ping -c 5 -i 0.2 -W 2 10.99.0.1 || fail "ping across the ch
 
 if command -v iperf3 >/dev/null; then
 	say "iperf3 TCP from the container to the peer, 3 seconds"
-	ip netns exec "$PEER" iperf3 -s -1 -D -p 5201 --logfile "$TMP/iperf3-server.log" \
+	ip netns exec "$PEER" iperf3 -s -D -p 5201 --logfile "$TMP/iperf3-server.log" \
 		--pidfile "$TMP/iperf3.pid"
 	on_exit "kill \$(cat $TMP/iperf3.pid 2>/dev/null) 2>/dev/null"
 	wait_for "iperf3 server" ip netns exec "$PEER" sh -c "ss -ltn | grep -q :5201"
 	ip netns exec "$CTR" iperf3 -c 10.99.0.1 -p 5201 -t 3 -f m | tail -4 || fail "iperf3 across the chain failed"
+	say "iperf3 TCP from the peer to the container, 3 seconds"
+	ip netns exec "$CTR" iperf3 -c 10.99.0.1 -p 5201 -t 3 -f m -R | tail -4 \
+		|| fail "iperf3 from the peer across the chain failed"
+fi
+
+if command -v socat >/dev/null; then
+	say "32 MiB each way over TCP, the same bytes at the other end"
+	head -c 32M /dev/urandom >"$TMP/data"
+	want=$(sha256sum <"$TMP/data")
+	ip netns exec "$CTR" socat -u TCP-LISTEN:5301,reuseaddr OPEN:"$TMP/got-ctr",creat,trunc &
+	wait_for "a listener in the container" ip netns exec "$CTR" sh -c "ss -ltn | grep -q :5301"
+	ip netns exec "$PEER" socat -u OPEN:"$TMP/data" TCP:10.99.0.2:5301 || fail "sending to the container failed"
+	wait $! || fail "receiving in the container failed"
+	[ "$(sha256sum <"$TMP/got-ctr")" = "$want" ] || fail "the container got other bytes than the peer sent"
+	ip netns exec "$PEER" socat -u TCP-LISTEN:5302,reuseaddr OPEN:"$TMP/got-peer",creat,trunc &
+	wait_for "a listener on the peer" ip netns exec "$PEER" sh -c "ss -ltn | grep -q :5302"
+	ip netns exec "$CTR" socat -u OPEN:"$TMP/data" TCP:10.99.0.1:5302 || fail "sending to the peer failed"
+	wait $! || fail "receiving on the peer failed"
+	[ "$(sha256sum <"$TMP/got-peer")" = "$want" ] || fail "the peer got other bytes than the container sent"
+	echo "   sha256 matches both ways"
 fi
 
 ARCACTL=$BUILD/src/arcactl/arcactl
