@@ -88,8 +88,8 @@ static int network_start_link(Network *n, int fd, const Peer *peer) {
 		.header_bytes = n->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
 		/* length32: the TAP's header stays here, and TCP segments
 		 * from the host reach the container joined. */
-		.strip_vnet_hdr = n->config.framing != FRAMING_VNET,
-		.coalesce_tcp = n->config.framing != FRAMING_VNET,
+		.strip_vnet_hdr = n->config.framing != FRAMING_VNET && n->tap_vnet_hdr,
+		.coalesce_tcp = n->config.framing != FRAMING_VNET && n->tap_vnet_hdr,
 		/* What the container sends: its own address only, with LockMAC. */
 		.to_stream = {
 			.max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD,
@@ -158,6 +158,8 @@ static int device_error(sd_bus_error *error, int r, const char *what, const char
 /* A device kept in the fd store across a restart is configured already. */
 static int network_adopt_device(Network *n, int tap_fd, sd_bus_error *error) {
 	n->tap_fd = tap_fd;
+	/* An earlier daemon may have made a length32 device without one. */
+	n->tap_vnet_hdr = tap_has_vnet_hdr(tap_fd) > 0;
 	(void) tap_set_carrier(n->tap_fd, false);
 	n->ifindex = netdev_get_ifindex(n->manager->nl, n->config.device);
 	if (n->ifindex < 0)
@@ -171,6 +173,7 @@ static int network_make_device(Network *n, sd_bus_error *error) {
 	int r;
 
 	n->tap_fd = tap_open(c->device, c->framing == FRAMING_VNET ? TAP_VNET_OFFLOAD : TAP_VNET_HDR);
+	n->tap_vnet_hdr = true;
 	if (n->tap_fd == -EEXIST)
 		return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
 		                         "A network device named '%s' exists already; "

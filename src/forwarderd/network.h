@@ -32,6 +32,7 @@ struct Network {
 	uint32_t metric;
 
 	int tap_fd;
+	bool tap_vnet_hdr;      /* the device reads and writes a virtio_net_hdr */
 	int ifindex;
 	Listener *listener;
 

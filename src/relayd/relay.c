@@ -173,8 +173,8 @@ static void relay_start_link(Relay *r) {
 		.header_bytes = r->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
 		/* length32: the device's header stays here, and TCP segments
 		 * from the host reach the bridge joined. */
-		.strip_vnet_hdr = r->config.framing != FRAMING_VNET,
-		.coalesce_tcp = r->config.framing != FRAMING_VNET,
+		.strip_vnet_hdr = r->config.framing != FRAMING_VNET && r->dev_vnet_hdr,
+		.coalesce_tcp = r->config.framing != FRAMING_VNET && r->dev_vnet_hdr,
 		.to_stream = { .max_ether_bytes = max_ether },
 		/* What the container sends: its own address only, with LockMAC. */
 		.to_device = {
@@ -220,6 +220,7 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 		/* Always with the header: with length32 on the wire, the Link
 		 * completes the checksums local senders leave undone. */
 		r->dev_fd = packet_open(ifindex, true);
+		r->dev_vnet_hdr = true;
 		k = r->dev_fd;
 	}
 	if (k < 0) {
@@ -274,6 +275,7 @@ static int relay_make_bridge_port(Relay *r) {
 		                r->config.bridge, strerror(-fd));
 	else {
 		r->dev_fd = fd;
+		r->dev_vnet_hdr = true;
 		relay_keep_fd(r, "dev", fd);
 	}
 	return fd < 0 ? fd : 0;
@@ -376,6 +378,9 @@ static void relay_adopt(Relay *r, int conn_fd, int dev_fd) {
 		} else {
 			r->dev_fd = TAKE_FD(dev);
 			r->port_made = true;
+			/* A bridge port an earlier daemon made may have none. */
+			r->dev_vnet_hdr = r->config.backend == RELAY_BACKEND_OVS ||
+			                  tap_has_vnet_hdr(r->dev_fd) > 0;
 		}
 	}
 

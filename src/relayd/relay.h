@@ -54,6 +54,7 @@ struct Relay {
 	NetdevWatch *watch;     /* waiting for the OVS port's device */
 	bool port_made;         /* the port exists and is ours to delete */
 	int dev_fd;             /* AF_PACKET socket, or the bridge port's TAP */
+	bool dev_vnet_hdr;      /* it reads and writes a virtio_net_hdr */
 	int ifindex;
 	Link *link;
 	Capture *capture;       /* arcactl capture, across host connections */

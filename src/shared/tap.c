@@ -57,6 +57,14 @@ int tap_open(const char *name, TapVnet vnet) {
 	return TAKE_FD(fd);
 }
 
+int tap_has_vnet_hdr(int fd) {
+	struct ifreq ifr = {};
+
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return -errno;
+	return !!(ifr.ifr_flags & IFF_VNET_HDR);
+}
+
 int tap_set_carrier(int fd, bool on) {
 	int carrier = on;
 

@@ -27,6 +27,11 @@ typedef enum TapVnet {
  * take over a device we did not make. */
 int tap_open(const char *name, TapVnet vnet);
 
+/* 1 if the TAP device of fd reads and writes a virtio_net_hdr, 0 if not:
+ * for a device adopted from an earlier daemon, which may have made it
+ * otherwise. */
+int tap_has_vnet_hdr(int fd);
+
 /* Carrier on while a host is connected, so the container sees link down
  * otherwise. */
 int tap_set_carrier(int fd, bool on);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "bridge.h"
+#include "frame.h"
 #include "netns-util.h"
 #include <netlink/route/link/inet6.h>
 #include "packet.h"
@@ -96,6 +97,35 @@ static void test_frames_cross_between_fd_and_bridge(void **state) {
 	assert_memory_equal(in, out, len);
 }
 
+/* With a virtio_net_hdr but no offloads, what the port reads is the frame
+ * whole, after a header that asks for nothing; and the fd says it has one. */
+static void test_vnet_hdr_port_reads_whole_frames_after_an_empty_header(void **state) {
+	_cleanup_close_ int fd = -1, plain = -1, host = packet_open(ifindex_a, false);
+	uint8_t out[TEST_FRAME_MAX], in[VNET_HDR_BYTES + TEST_FRAME_MAX];
+	static const uint8_t empty[VNET_HDR_BYTES];
+	size_t len;
+	ssize_t n;
+
+	fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, TAP_VNET_HDR, NULL);
+	assert_true(fd >= 0 && host >= 0);
+	assert_int_equal(tap_has_vnet_hdr(fd), 1);
+
+	len = make_frame(out, ETH_FRAME_LEN, 0x43);
+	assert_int_equal(write(host, out, len), (ssize_t) len);
+	do {
+		assert_true(netns_wait_readable(fd));
+		n = read(fd, in, sizeof(in));
+		assert_true(n > (ssize_t) (VNET_HDR_BYTES + sizeof(struct ether_header)));
+	} while (((struct ether_header *) (in + VNET_HDR_BYTES))->ether_type != htons(TEST_ETHERTYPE));
+	assert_int_equal(n, (ssize_t) (VNET_HDR_BYTES + len));
+	assert_memory_equal(in, empty, VNET_HDR_BYTES);
+	assert_memory_equal(in + VNET_HDR_BYTES, out, len);
+
+	plain = bridge_port_open(nl, TEST_BRIDGE, "test-port2", 0, TAP_VNET_NONE, NULL);
+	assert_true(plain >= 0);
+	assert_int_equal(tap_has_vnet_hdr(plain), 0);
+}
+
 static void test_closing_the_fd_deletes_the_port(void **state) {
 	int fd = bridge_port_open(nl, TEST_BRIDGE, TEST_PORT, 0, TAP_VNET_NONE, NULL);
 
@@ -142,6 +172,7 @@ int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_port_is_an_up_silent_member_of_the_bridge, delete_test_port),
 		cmocka_unit_test_teardown(test_frames_cross_between_fd_and_bridge, delete_test_port),
+		cmocka_unit_test_teardown(test_vnet_hdr_port_reads_whole_frames_after_an_empty_header, delete_test_port),
 		cmocka_unit_test_teardown(test_closing_the_fd_deletes_the_port, delete_test_port),
 		cmocka_unit_test_teardown(test_missing_or_other_bridge_is_refused, delete_test_port),
 		cmocka_unit_test_teardown(test_existing_device_is_never_taken_over, delete_test_port),
