@@ -192,7 +192,9 @@ static int property_dns(sd_bus *bus, const char *path, const char *interface,
 }
 
 static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-	return network_capture(userdata, m, error);
+	Network *n = userdata;
+
+	return bus_method_capture(m, n->manager->event, n->config.device, &n->capture, error);
 }
 
 #define COUNTER(name, field) \

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus.h"
 #include "ether.h"
 #include "log.h"
 #include "manager.h"
@@ -89,7 +88,6 @@ static int network_start_link(Network *n, int fd, const Peer *peer) {
 		/* length32: the TAP's header stays here, and TCP segments
 		 * from the host reach the container joined. */
 		.strip_vnet_hdr = n->config.framing != FRAMING_VNET && n->tap_vnet_hdr,
-		.coalesce_tcp = n->config.framing != FRAMING_VNET && n->tap_vnet_hdr,
 		/* What the container sends: its own address only, with LockMAC. */
 		.to_stream = {
 			.max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD,
@@ -99,7 +97,7 @@ static int network_start_link(Network *n, int fd, const Peer *peer) {
 		.to_device = { .max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD },
 		.rate_to_stream = n->config.rate_limit,
 		.rate_to_device = n->config.rate_limit,
-		.capture = n->capture,
+		.capture = &n->capture,
 	};
 	int r;
 
@@ -294,23 +292,6 @@ void network_forget(Network *n) {
 	network_drop_fd(n, "conn");
 	network_drop_fd(n, "listen");
 	network_drop_fd(n, "tap");
-}
-
-static void on_capture_end(Capture *c, void *userdata) {
-	Network *n = userdata;
-
-	if (n->link)
-		link_set_capture(n->link, NULL);
-	n->capture = capture_free(n->capture);
-}
-
-int network_capture(Network *n, sd_bus_message *m, sd_bus_error *error) {
-	int r;
-
-	r = bus_method_capture(m, n->manager->event, n->config.device, &n->capture, on_capture_end, n, error);
-	if (r >= 0 && n->link)
-		link_set_capture(n->link, n->capture);
-	return r;
 }
 
 Network *network_free(Network *n) {

@@ -40,7 +40,8 @@ struct Network {
 	int conn_fd;
 	Peer peer;
 	Link *link;
-	Capture *capture;       /* arcactl capture, across host connections */
+	Capture *capture;       /* arcactl capture, across host connections;
+	                         * bus_method_capture() fills and empties it */
 
 	LinkStats stats;
 	uint64_t connections;
@@ -67,9 +68,6 @@ Network *network_free(Network *n);
  * not for a restart. */
 void network_forget(Network *n);
 DEFINE_POINTER_CLEANUP(Network, network_free);
-
-/* Capture(a{sv}) -> h: see bus_method_capture(). */
-int network_capture(Network *n, sd_bus_message *m, sd_bus_error *error);
 
 const char *network_state_to_string(NetworkState s);
 void network_format_peer(const Network *n, char *buf, size_t size);

@@ -312,7 +312,11 @@ static int property_last_error(sd_bus *bus, const char *path, const char *interf
 }
 
 static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-	return relay_capture(userdata, m, error);
+	Relay *r = userdata;
+	char name[sizeof("relay 4294967295")];
+
+	snprintf(name, sizeof(name), "relay %u", r->config.vsock_port);
+	return bus_method_capture(m, r->manager->event, name, &r->capture, error);
 }
 
 #define COUNTER(name, field) SD_BUS_PROPERTY(name, "t", NULL, offsetof(Relay, field), 0)

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "bridge.h"
-#include "bus.h"
 #include "ether.h"
 #include "fdstore.h"
 #include "log.h"
@@ -174,7 +173,6 @@ static void relay_start_link(Relay *r) {
 		/* length32: the device's header stays here, and TCP segments
 		 * from the host reach the bridge joined. */
 		.strip_vnet_hdr = r->config.framing != FRAMING_VNET && r->dev_vnet_hdr,
-		.coalesce_tcp = r->config.framing != FRAMING_VNET && r->dev_vnet_hdr,
 		.to_stream = { .max_ether_bytes = max_ether },
 		/* What the container sends: its own address only, with LockMAC. */
 		.to_device = {
@@ -184,7 +182,7 @@ static void relay_start_link(Relay *r) {
 		},
 		.rate_to_stream = r->config.rate_limit,
 		.rate_to_device = r->config.rate_limit,
-		.capture = r->capture,
+		.capture = &r->capture,
 	};
 	int k;
 
@@ -467,25 +465,6 @@ void relay_stop(Relay *r, sd_bus_message *reply) {
 	relay_drop_host(r);
 	r->state = RELAY_STOPPING;
 	relay_delete_port(r);
-}
-
-static void on_capture_end(Capture *c, void *userdata) {
-	Relay *r = userdata;
-
-	if (r->link)
-		link_set_capture(r->link, NULL);
-	r->capture = capture_free(r->capture);
-}
-
-int relay_capture(Relay *r, sd_bus_message *m, sd_bus_error *error) {
-	char name[sizeof("relay 4294967295")];
-	int k;
-
-	snprintf(name, sizeof(name), "relay %u", r->config.vsock_port);
-	k = bus_method_capture(m, r->manager->event, name, &r->capture, on_capture_end, r, error);
-	if (k >= 0 && r->link)
-		link_set_capture(r->link, r->capture);
-	return k;
 }
 
 Relay *relay_free(Relay *r) {

@@ -57,7 +57,9 @@ struct Relay {
 	bool dev_vnet_hdr;      /* it reads and writes a virtio_net_hdr */
 	int ifindex;
 	Link *link;
-	Capture *capture;       /* arcactl capture, across host connections */
+	Capture *capture;       /* arcactl capture, across host connections (while
+	                         * no host is, it waits for one); filled and
+	                         * emptied by bus_method_capture() */
 	sd_bus_message *stop_reply;
 
 	LinkStats stats;
@@ -83,9 +85,5 @@ void relay_stop(Relay *r, sd_bus_message *reply);
  * and so is whatever the fd store keeps. */
 Relay *relay_free(Relay *r);
 DEFINE_POINTER_CLEANUP(Relay, relay_free);
-
-/* Capture(a{sv}) -> h: see bus_method_capture(). While no host is
- * connected the capture waits for one. */
-int relay_capture(Relay *r, sd_bus_message *m, sd_bus_error *error);
 
 const char *relay_state_to_string(RelayState s);

@@ -356,8 +356,14 @@ static const BusOption capture_options_table[] = {
 	{}
 };
 
+static void on_capture_end(Capture *c, void *userdata) {
+	Capture **slot = userdata;
+
+	*slot = capture_free(*slot);
+}
+
 int bus_method_capture(sd_bus_message *m, sd_event *event, const char *name, Capture **slot,
-                       CaptureEndHandler on_end, void *userdata, sd_bus_error *error) {
+                       sd_bus_error *error) {
 	CaptureLimits limits = {
 		.max_frames = CAPTURE_MAX_FRAMES_DEFAULT,
 		.max_bytes = CAPTURE_MAX_BYTES_DEFAULT,
@@ -390,7 +396,7 @@ int bus_method_capture(sd_bus_message *m, sd_event *event, const char *name, Cap
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return sd_bus_error_set_errnof(error, errno, "Failed to make a pipe for the capture: %m");
 	read_end = fds[0];
-	r = capture_new(slot, event, fds[1], name, &limits, on_end, userdata);
+	r = capture_new(slot, event, fds[1], name, &limits, on_capture_end, slot);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Failed to start capturing %s: %m", name);
 

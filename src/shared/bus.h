@@ -107,11 +107,13 @@ int bus_property_get_framing(sd_bus *bus, const char *path, const char *interfac
  * Capture(a{sv} options) -> h of a network or relay, `name` in messages:
  * for root only; reads MaxFrames, MaxBytes and SnapLength, makes a pipe and
  * a Capture into its write end, stores it in *slot and replies with the
- * read end. One capture at a time: *slot must be NULL. The owner gives the
- * capture to its link, if any, and frees it from on_end.
+ * read end. One capture at a time: *slot must be NULL. The slot is what the
+ * owner's links read (LinkConfig.capture); when the capture ends, it is
+ * freed and the slot emptied. The owner frees what is in the slot when it
+ * goes itself.
  */
 int bus_method_capture(sd_bus_message *m, sd_event *event, const char *name, Capture **slot,
-                       CaptureEndHandler on_end, void *userdata, sd_bus_error *error);
+                       sd_bus_error *error);
 
 void strv_free(char **l);
 size_t strv_length(char *const *l);

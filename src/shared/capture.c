@@ -122,12 +122,11 @@ static int capture_flush(Capture *c) {
 	return 0;
 }
 
-/* Keeps what the pipe did not take of iov, past the first `done` bytes. */
-static int capture_keep(Capture *c, const struct iovec *iov, size_t n_iov, size_t done) {
-	size_t total = 0, off = 0;
+/* Keeps what the pipe did not take of iov (total bytes), past the first
+ * `done` bytes. */
+static int capture_keep(Capture *c, const struct iovec *iov, size_t n_iov, size_t total, size_t done) {
+	size_t off = 0;
 
-	for (size_t i = 0; i < n_iov; i++)
-		total += iov[i].iov_len;
 	c->pending = malloc(total - done);
 	if (!c->pending)
 		return -ENOMEM;
@@ -157,7 +156,7 @@ static int capture_write(Capture *c, const struct iovec *iov, size_t n_iov) {
 	if (n < 0)
 		return -errno;
 	if ((size_t) n < total)
-		return capture_keep(c, iov, n_iov, (size_t) n);
+		return capture_keep(c, iov, n_iov, total, (size_t) n);
 	return 0;
 }
 

@@ -27,6 +27,9 @@
 #define VNET_GSO_TCPV4 1U
 #define VNET_GSO_TCPV6 4U
 
+/* Before a frame written as it came: it asks for nothing. */
+static const uint8_t vnet_hdr_none[VNET_HDR_BYTES];
+
 /* Where a TCP segment's parts are in its frame. */
 typedef struct Segment {
 	bool ipv6;
@@ -214,7 +217,6 @@ static void coalescer_join(Coalescer *c, const uint8_t *f, size_t len, const Seg
 }
 
 int coalescer_flush(Coalescer *c) {
-	static const uint8_t none[VNET_HDR_BYTES];
 	const Segment *h = &c->first;
 	uint8_t header[VNET_HDR_BYTES] = {};
 	uint8_t *ip = c->buf + ETH_HLEN;
@@ -226,7 +228,7 @@ int coalescer_flush(Coalescer *c) {
 		return 0;
 	c->frames = 0;
 	if (frames == 1)
-		return c->write(none, c->buf, c->first_len, 1, c->bytes, c->userdata);
+		return c->write(vnet_hdr_none, c->buf, c->first_len, 1, c->bytes, c->userdata);
 
 	if (h->ipv6)
 		put_be16(ip + 4, (uint16_t) tcp_len);
@@ -250,7 +252,6 @@ int coalescer_flush(Coalescer *c) {
 }
 
 int coalescer_add(Coalescer *c, const uint8_t *frame, size_t len) {
-	static const uint8_t none[VNET_HDR_BYTES];
 	Segment s;
 	int r;
 
@@ -258,7 +259,7 @@ int coalescer_add(Coalescer *c, const uint8_t *frame, size_t len) {
 		r = coalescer_flush(c);
 		if (r < 0)
 			return r;
-		return c->write(none, frame, len, 1, len, c->userdata);
+		return c->write(vnet_hdr_none, frame, len, 1, len, c->userdata);
 	}
 
 	if (c->frames > 0 && coalescer_joins(c, frame, &s)) {

@@ -47,7 +47,7 @@ struct Link {
 	Direction to_device;
 	LinkStats own_stats;
 	LinkStats *stats;
-	Capture *capture;
+	Capture *const *capture;
 	uint32_t header_bytes;
 	bool strip_vnet_hdr;
 
@@ -159,8 +159,8 @@ static bool direction_passes(const Link *l, const Direction *d, const uint8_t *f
 
 /* A forwarded frame, with its header_bytes in front, to the capture. */
 static void link_capture(const Link *l, const uint8_t *frame, size_t len) {
-	if (l->capture && len >= l->header_bytes)
-		capture_frame(l->capture, frame + l->header_bytes, len - l->header_bytes);
+	if (l->capture && *l->capture && len >= l->header_bytes)
+		capture_frame(*l->capture, frame + l->header_bytes, len - l->header_bytes);
 }
 
 /* Writes what the queue holds. Returns 0 (done or the stream is full), or a
@@ -322,7 +322,6 @@ static int link_write_device(const uint8_t *header, const uint8_t *frame, size_t
 }
 
 static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
-	static const uint8_t empty[VNET_HDR_BYTES];
 	Link *l = userdata;
 
 	if (!direction_passes(l, &l->to_device, frame, len)) {
@@ -331,9 +330,10 @@ static int deliver_to_device(const uint8_t *frame, size_t len, void *userdata) {
 	}
 	link_capture(l, frame, len);
 
+	/* A device with a header of its own: through the coalescer. */
 	if (l->coalescer)
 		return coalescer_add(l->coalescer, frame, len);
-	return link_write_device(l->strip_vnet_hdr ? empty : NULL, frame, len, 1, len, l);
+	return link_write_device(NULL, frame, len, 1, len, l);
 }
 
 static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -442,9 +442,7 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	if (!l->read_buf)
 		return -ENOMEM;
 
-	if (config->coalesce_tcp) {
-		if (!config->strip_vnet_hdr)
-			return -EINVAL;
+	if (config->strip_vnet_hdr) {
 		r = coalescer_new(&l->coalescer, link_write_device, l);
 		if (r < 0)
 			return r;
@@ -479,10 +477,6 @@ Link *link_free(Link *l) {
 	sd_event_unref(l->event);
 	free(l);
 	return NULL;
-}
-
-void link_set_capture(Link *l, Capture *capture) {
-	l->capture = capture;
 }
 
 const LinkStats *link_get_stats(const Link *l) {

@@ -18,8 +18,9 @@
  * the queue, and frames only ever drop in the kernel's device queue.
  *
  * Stream to device: each read is decoded in place and every whole frame is
- * written to the device, or, with coalesce_tcp, the TCP segments among them
- * joined first, as GRO does. A device that cannot take a frame (EAGAIN,
+ * written to the device; where the device takes a virtio net header the
+ * stream does not carry (strip_vnet_hdr), TCP segments among them are
+ * joined first, as GRO does (coalesce.h). A device that cannot take a frame (EAGAIN,
  * ENOBUFS) drops it and the drop is counted; the kernel forces that one.
  *
  * A filter per direction drops frames longer than a limit (never truncating
@@ -27,8 +28,8 @@
  * both count as drops of that direction. GSO frames (Framing=vnet) are
  * longer than any MTU by design and pass the length check.
  *
- * A Capture, when set, gets a copy of every frame forwarded either way,
- * without its virtio net header.
+ * The owner's Capture, while there is one, gets a copy of every frame
+ * forwarded either way, without its virtio net header.
  *
  * A rate limit per direction pauses the reading side instead of dropping.
  * The link ends at most once, when either side closes or fails or the peer
@@ -78,19 +79,19 @@ typedef struct LinkConfig {
 	/* The device reads and writes a virtio net header the stream does not
 	 * carry (length32 over a PACKET_VNET_HDR socket): checksums the device
 	 * left to be done are completed and the header dropped on the way to
-	 * the stream, frames to the device get an empty one. GSO frames cannot
-	 * cross and are dropped. */
+	 * the stream, frames to the device get an empty one, or one asking for
+	 * segmentation when TCP segments from the stream were joined. GSO
+	 * frames from the device cannot cross and are dropped. */
 	bool strip_vnet_hdr;
-	/* With strip_vnet_hdr: consecutive TCP segments from the stream are
-	 * joined into GSO frames for the device (see coalesce.h). */
-	bool coalesce_tcp;
 	LinkFilter to_stream;
 	LinkFilter to_device;
 	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT */
 	uint64_t rate_to_stream;  /* bytes per second; 0: unlimited */
 	uint64_t rate_to_device;
 	LinkStats *stats;         /* NULL: the link keeps its own */
-	Capture *capture;         /* borrowed; NULL: none */
+	/* Where the owner keeps its capture (NULL: nowhere): read for each
+	 * frame, so a capture may start and end while the link lives. */
+	Capture *const *capture;
 } LinkConfig;
 
 /*
@@ -109,7 +110,4 @@ DEFINE_POINTER_CLEANUP(Link, link_free);
 
 const LinkStats *link_get_stats(const Link *link);
 
-/* Starts (or with NULL stops) copying frames to a capture the caller owns
- * and keeps alive while it is set. */
-void link_set_capture(Link *link, Capture *capture);
 const char *link_side_to_string(LinkSide side);

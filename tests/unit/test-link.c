@@ -472,13 +472,15 @@ static void test_capture_gets_forwarded_frames_without_vnet_header(void **state)
 		.to_stream = { .lock_source = true, .source = { { 0x02, 0, 0, 0, 0, 0x01 } } },
 	};
 	uint8_t frame[4 + VNET_HDR_BYTES + 200], buf[8192];
-	Capture *capture = NULL;
+	Capture *capture = NULL, *slot;
 	int pipe_fds[2];
 	ssize_t n;
 
 	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
 	assert_int_equal(capture_new(&capture, f->event, pipe_fds[1], "test", NULL, NULL, NULL), 0);
-	c.capture = capture;
+	/* The owner's slot, which the link reads for each frame. */
+	slot = capture;
+	c.capture = &slot;
 	start_link(f, &c);
 
 	/* Device -> stream: one from the locked source, one spoofed. */
@@ -506,8 +508,8 @@ static void test_capture_gets_forwarded_frames_without_vnet_header(void **state)
 	assert_memory_equal(buf + 24 + 16 + 100 + 16 + ETH_ALEN, ((uint8_t[]) { 0x02, 0, 0, 0, 0, 0x02 }), ETH_ALEN);
 	assert_int_equal(capture_get_counters(capture)->frames, 2);
 
-	/* Unset, the capture gets nothing more. */
-	link_set_capture(f->link, NULL);
+	/* Once the slot is empty, the capture gets nothing more. */
+	slot = NULL;
 	ether_frame(frame + VNET_HDR_BYTES, 100, 0x01);
 	assert_int_equal(write(f->dev[1], frame, VNET_HDR_BYTES + 100), VNET_HDR_BYTES + 100);
 	run_until_idle(f);
