@@ -56,18 +56,6 @@ ctl() { "$ARCACTL" "$@"; }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 no_device() { ! ip -n "$NS" link show "$1" >/dev/null 2>&1; }
 
-# expect CODE STDERR COMMAND...: the command exits with CODE and writes
-# exactly STDERR ('*' in it matches anything).
-expect() {
-	local code=$1 want=$2 rc=0
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$code" ] || fail "'$*' exited with $rc, not $code: $(cat "$TMP/err")"
-	# shellcheck disable=SC2053
-	[[ "$(cat "$TMP/err")" == $want ]] || fail "'$*' said '$(cat "$TMP/err")', not '$want'"
-	echo "   $code: $(cat "$TMP/err")"
-}
-
 start_peer() {   # start_peer NAME SOCKET IP [MAC]
 	"$PY" "$LIB/frame-peer.py" --connect "$2" --ip "$3" --mac "${4:-02:00:00:00:00:01}" >"$TMP/$1.out" 2>&1 &
 	eval "PEER_$1=$!"

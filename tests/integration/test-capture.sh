@@ -32,18 +32,6 @@ count() {
 		"import json, sys; print(sum(1 for f in json.load(sys.stdin)['list'] if $2))"
 }
 
-# expect CODE STDERR COMMAND...: the command exits with CODE and writes
-# exactly STDERR ('*' in it matches anything).
-expect() {
-	local code=$1 want=$2 rc=0
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$code" ] || fail "'$*' exited with $rc, not $code: $(cat "$TMP/err")"
-	# shellcheck disable=SC2053
-	[[ "$(cat "$TMP/err")" == $want ]] || fail "'$*' said '$(cat "$TMP/err")', not '$want'"
-	echo "   $code: $(cat "$TMP/err")"
-}
-
 # capture_started LOG NAME N: the daemon has started its Nth capture of NAME.
 capture_started() { [ "$(grep -c "$2: capture started" "$TMP/$1.log")" -ge "$3" ]; }
 capture_ended() { [ "$(grep -c "$2: capture ended" "$TMP/$1.log")" -ge "$3" ]; }

@@ -122,6 +122,19 @@ expect_error() {
 	esac
 }
 
+# expect CODE STDERR COMMAND...: a command line program exits with CODE
+# and writes exactly STDERR ('*' in it matches anything); $TMP/out has
+# its stdout.
+expect() {
+	local code=$1 want=$2 rc=0
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" -eq "$code" ] || fail "'$*' exited with $rc, not $code: $(cat "$TMP/err")"
+	# shellcheck disable=SC2053
+	[[ "$(cat "$TMP/err")" == $want ]] || fail "'$*' said '$(cat "$TMP/err")', not '$want'"
+	echo "   $code: $(cat "$TMP/err")"
+}
+
 # A daemon in the background, logging to $TMP/NAME.log, stopped on exit.
 start_daemon() {
 	local name=$1
