@@ -4,7 +4,8 @@
  * link-tap: the shared core on its own, the same engine both daemons run:
  * a non-blocking TAP device and a unix stream handed to link.c on sd-event,
  * and nothing else (no D-Bus, no netlink configuration). It benchmarks the
- * core without a daemon and stands in for a daemon in a chain.
+ * core without a daemon and stands in for a daemon in a chain. Like the
+ * daemons, it lets through frames up to the TAP's MTU.
  *
  *   link-tap --tap NAME (--listen PATH | --connect PATH)
  */
@@ -12,13 +13,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "ether.h"
 #include "link.h"
 #include "macro.h"
 #include "stream.h"
@@ -35,6 +40,19 @@ static void on_end(Link *link, LinkSide side, int error, void *userdata) {
 	if (error < 0)
 		fprintf(stderr, "link-tap: %s side failed: %s\n", link_side_to_string(side), strerror(-error));
 	(void) sd_event_exit(event, error < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+/* The MTU of device name, or a negative errno. */
+static int device_mtu(const char *name) {
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {};
+
+	if (fd < 0)
+		return -errno;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_mtu;
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -55,8 +73,9 @@ int main(int argc, char *argv[]) {
 	_cleanup_(link_freep) Link *link = NULL;
 	_cleanup_close_ int tap_fd = -1, stream_fd = -1;
 	const LinkStats *st;
+	LinkConfig config = {};
 	sigset_t mask;
-	int opt, r;
+	int opt, mtu, r;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
 		switch (opt) {
@@ -90,6 +109,14 @@ int main(int argc, char *argv[]) {
 		fprintf(stderr, "link-tap: cannot attach to TAP %s: %s\n", tap, strerror(-tap_fd));
 		return EXIT_FAILURE;
 	}
+	mtu = device_mtu(tap);
+	if (mtu < 0) {
+		fprintf(stderr, "link-tap: cannot get the MTU of %s: %s\n", tap, strerror(-mtu));
+		return EXIT_FAILURE;
+	}
+	config.to_stream.max_ether_bytes = config.to_device.max_ether_bytes =
+		(uint32_t) mtu + ETHER_MTU_OVERHEAD;
+
 	/* Blocking set-up before the loop runs: this is a bench program. */
 	stream_fd = listen_path ? bench_unix_accept_one(listen_path) : bench_unix_connect(connect_path, 10000);
 	if (stream_fd < 0) {
@@ -109,7 +136,7 @@ int main(int argc, char *argv[]) {
 	if (r >= 0)
 		r = sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
 	if (r >= 0)
-		r = link_new(&link, event, tap_fd, stream_fd, NULL, on_end, event);
+		r = link_new(&link, event, tap_fd, stream_fd, &config, on_end, event);
 	if (r < 0) {
 		fprintf(stderr, "link-tap: cannot start the link: %s\n", strerror(-r));
 		return EXIT_FAILURE;

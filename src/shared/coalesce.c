@@ -274,6 +274,10 @@ int coalescer_add(Coalescer *c, const uint8_t *frame, size_t len) {
 	return 0;
 }
 
+bool coalescer_owns(const Coalescer *c, const uint8_t *frame) {
+	return frame >= c->buf && frame < c->buf + COALESCE_FRAME_BYTES;
+}
+
 int coalescer_new(Coalescer **ret, CoalescerWrite write, void *userdata) {
 	Coalescer *c;
 

@@ -26,6 +26,7 @@
  * so nothing waits for a frame that is not coming.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,3 +54,8 @@ int coalescer_add(Coalescer *c, const uint8_t *frame, size_t len);
 
 /* Writes what is held. */
 int coalescer_flush(Coalescer *c);
+
+/* True if frame, as handed to the write function, is in the coalescer's
+ * own buffer (a joined or held frame), which the next call reuses: a
+ * writer that defers writes must write this one before returning. */
+bool coalescer_owns(const Coalescer *c, const uint8_t *frame);

@@ -33,6 +33,10 @@ bool frame_decoder_idle(const FrameDecoder *d) {
 	return d->header_have == 0;
 }
 
+bool frame_decoder_owns(const FrameDecoder *d, const uint8_t *frame) {
+	return d->body && frame >= d->body && frame < d->body + d->max_bytes;
+}
+
 static int decoder_start_body(FrameDecoder *d, uint32_t len) {
 	if (len == 0 || len > d->max_bytes) {
 		d->broken = true;
@@ -130,13 +134,18 @@ void frame_queue_done(FrameQueue *q) {
 	*q = (FrameQueue) {};
 }
 
-uint8_t *frame_queue_reserve(FrameQueue *q) {
-	size_t need = FRAME_HEADER_BYTES + (size_t) q->max_bytes;
+uint8_t *frame_queue_reserve_slots(FrameQueue *q, size_t slot_bytes, unsigned max_slots,
+                                   unsigned *ret_slots) {
+	size_t stride = FRAME_QUEUE_SLOT_STRIDE(slot_bytes), room;
+
+	assert(slot_bytes > 0 && slot_bytes <= q->max_bytes && max_slots > 0);
 
 	if (q->head == q->tail)
 		q->head = q->tail = 0;
 
-	if (q->size - q->tail < need && q->head > 0) {
+	/* A frame's header goes in front of it when committed, so slots are
+	 * a header apart and no frame moves past the next slot's start. */
+	if (q->size - q->tail < stride * max_slots && q->head > 0) {
 		/* Slide the unwritten bytes to the front. At most one
 		 * queue's worth, and only when the writer lags. */
 		memmove(q->buf, q->buf + q->head, q->tail - q->head);
@@ -144,18 +153,34 @@ uint8_t *frame_queue_reserve(FrameQueue *q) {
 		q->head = 0;
 	}
 
-	if (q->size - q->tail < need)
+	room = q->size - q->tail;
+	if (room < stride)
 		return NULL;
 
+	*ret_slots = (unsigned) MIN((size_t) max_slots, room / stride);
 	return q->buf + q->tail + FRAME_HEADER_BYTES;
 }
 
-void frame_queue_commit(FrameQueue *q, size_t len) {
-	assert(len > 0 && len <= q->max_bytes);
-	assert(q->size - q->tail >= FRAME_HEADER_BYTES + len);
+uint8_t *frame_queue_reserve(FrameQueue *q) {
+	unsigned slots;
 
+	return frame_queue_reserve_slots(q, q->max_bytes, 1, &slots);
+}
+
+void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len) {
+	uint8_t *to = q->buf + q->tail + FRAME_HEADER_BYTES;
+
+	assert(len > 0 && len <= q->max_bytes);
+	assert(frame >= to && frame + len <= q->buf + q->size);
+
+	if (frame != to)
+		memmove(to, frame, len);
 	write_be32(q->buf + q->tail, (uint32_t) len);
 	q->tail += FRAME_HEADER_BYTES + len;
+}
+
+void frame_queue_commit(FrameQueue *q, size_t len) {
+	frame_queue_commit_from(q, q->buf + q->tail + FRAME_HEADER_BYTES, len);
 }
 
 int frame_queue_push(FrameQueue *q, const void *frame, size_t len) {

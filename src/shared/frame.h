@@ -78,6 +78,12 @@ int frame_decoder_feed(FrameDecoder *d, const uint8_t *data, size_t size,
 /* True at a frame boundary: nothing of a frame has been seen yet. */
 bool frame_decoder_idle(const FrameDecoder *d);
 
+/* True if frame, as handed to the handler, is in the decoder's own buffer
+ * (it came split across reads): the same feed may reuse that buffer for
+ * the next split frame, so a handler must be done with it on return. A
+ * frame handed out in place lives as long as the data fed. */
+bool frame_decoder_owns(const FrameDecoder *d, const uint8_t *frame);
+
 typedef struct FrameQueue {
 	uint8_t *buf;
 	size_t size;
@@ -94,6 +100,17 @@ void frame_queue_done(FrameQueue *q);
  * header, or NULL while the queue is too full. Fill it, then commit. */
 uint8_t *frame_queue_reserve(FrameQueue *q);
 void frame_queue_commit(FrameQueue *q, size_t len);
+
+/* Room for up to max_slots frames of up to slot_bytes each, for reading
+ * many frames at once: slot i starts i * FRAME_QUEUE_SLOT_STRIDE(slot_bytes)
+ * after the returned pointer (slot 0 where frame_queue_reserve() puts a
+ * frame); *ret_slots says how many fit, NULL if none does. Then commit
+ * the frames that came, in slot order, with frame_queue_commit_from():
+ * each moves up behind the one before. */
+#define FRAME_QUEUE_SLOT_STRIDE(slot_bytes) (FRAME_HEADER_BYTES + (size_t) (slot_bytes))
+uint8_t *frame_queue_reserve_slots(FrameQueue *q, size_t slot_bytes, unsigned max_slots,
+                                   unsigned *ret_slots);
+void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len);
 
 /* Copies a frame in; -ENOBUFS when full, -EMSGSIZE when too long or empty. */
 int frame_queue_push(FrameQueue *q, const void *frame, size_t len);

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "batchio.h"
 #include "coalesce.h"
 #include "frame.h"
 #include "link.h"
@@ -21,6 +22,27 @@
 #define LINK_READ_BYTES (128U * 1024U)
 /* Stream reads per wake-up, so one busy link cannot starve the others. */
 #define LINK_STREAM_READS 4U
+
+/* One batch of device reads: each into a slot of slot_bytes in the queue,
+ * behind a virtio net header of its own where strip_vnet_hdr. */
+typedef struct DeviceReads {
+	size_t slot_bytes;
+	unsigned ahead;           /* reads to ask for next time */
+	struct iovec iov[2 * LINK_BATCH_FRAMES];
+	uint8_t headers[LINK_BATCH_FRAMES][VNET_HDR_BYTES];
+	ssize_t results[LINK_BATCH_FRAMES];
+} DeviceReads;
+
+/* Device writes waiting to be made together: each frame where the stream
+ * read left it, behind a header of its own where strip_vnet_hdr. */
+typedef struct DeviceWrites {
+	unsigned n;
+	struct iovec iov[2 * LINK_BATCH_FRAMES];
+	uint8_t headers[LINK_BATCH_FRAMES][VNET_HDR_BYTES];
+	unsigned frames[LINK_BATCH_FRAMES];  /* frames offered, joined into it */
+	uint64_t bytes[LINK_BATCH_FRAMES];
+	ssize_t results[LINK_BATCH_FRAMES];
+} DeviceWrites;
 
 typedef struct Direction {
 	LinkFilter filter;
@@ -41,6 +63,10 @@ struct Link {
 	FrameQueue queue;         /* device -> stream */
 	FrameDecoder decoder;     /* stream -> device */
 	uint8_t *read_buf;
+
+	BatchIO *batchio;         /* device I/O, many frames per system call */
+	DeviceReads reads;
+	DeviceWrites writes;
 	Coalescer *coalescer;     /* joins TCP segments on their way to the device */
 
 	Direction to_stream;
@@ -67,7 +93,8 @@ static void link_update(Link *l) {
 	if (l->ended)
 		return;
 
-	read_device = !l->to_stream.paused && frame_queue_reserve(&l->queue);
+	read_device = !l->to_stream.paused &&
+	              frame_queue_reserve_slots(&l->queue, l->reads.slot_bytes, 1, &(unsigned) {0});
 	read_stream = !l->to_device.paused;
 	write_stream = !frame_queue_empty(&l->queue);
 
@@ -190,80 +217,109 @@ static int link_flush(Link *l) {
 
 #define LINK_FRAME_REFUSED ((ssize_t) -2)
 
-/* One frame from the device into buf, as read() returns, or
+/* A frame the device returned: n bytes into slot, after the virtio net
+ * header in raw where strip_vnet_hdr. Returns the length to queue, or
  * LINK_FRAME_REFUSED for one that cannot go to the stream as it is. */
-static ssize_t link_read_device(Link *l, uint8_t *buf) {
-	uint8_t raw[VNET_HDR_BYTES];
-	struct iovec iov[2] = {
-		{ .iov_base = raw, .iov_len = sizeof(raw) },
-		{ .iov_base = buf, .iov_len = l->queue.max_bytes },
-	};
+static ssize_t link_device_frame(Link *l, const uint8_t *raw, uint8_t *slot, size_t n) {
 	VnetHeader h;
-	ssize_t n;
 
-	if (!l->strip_vnet_hdr)
-		return read(l->device_fd, buf, l->queue.max_bytes);
+	if (l->strip_vnet_hdr) {
+		if (n < VNET_HDR_BYTES)
+			return LINK_FRAME_REFUSED;
+		n -= VNET_HDR_BYTES;
+	}
+	/* A frame longer than its slot was cut to slot_bytes, which the
+	 * filter then drops as too long (see link_slot_bytes()). */
+	if (n > l->reads.slot_bytes)
+		return LINK_FRAME_REFUSED;
+	if (l->strip_vnet_hdr) {
+		vnet_header_parse(raw, &h);
+		if (h.gso_type != VNET_HDR_GSO_NONE || vnet_complete_checksum(&h, slot, n) < 0)
+			return LINK_FRAME_REFUSED;
+	}
+	if (!direction_passes(l, &l->to_stream, slot, n))
+		return LINK_FRAME_REFUSED;
+	return (ssize_t) n;
+}
 
-	n = readv(l->device_fd, iov, 2);
-	if (n <= 0)
-		return n;
-	if ((size_t) n < sizeof(raw))
-		return LINK_FRAME_REFUSED;
-	n -= (ssize_t) sizeof(raw);
-	vnet_header_parse(raw, &h);
-	if (h.gso_type != VNET_HDR_GSO_NONE || vnet_complete_checksum(&h, buf, (size_t) n) < 0)
-		return LINK_FRAME_REFUSED;
-	return n;
+/* How many reads to ask for next: twice what came last time, so a busy
+ * device is read in big batches and a quiet one costs a read or two. */
+static unsigned next_read_ahead(unsigned frames) {
+	return MIN(MAX(2 * frames, 2U), LINK_BATCH_FRAMES);
 }
 
 static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 	Link *l = userdata;
 	LinkCounters *c = l->to_stream.counters;
+	size_t stride = FRAME_QUEUE_SLOT_STRIDE(l->reads.slot_bytes);
+	unsigned budget = LINK_BATCH_FRAMES;
+	bool more = true;
 	int r;
 
-	for (unsigned i = 0; i < LINK_BATCH_FRAMES; i++) {
-		uint8_t *slot;
-		ssize_t n;
+	while (more && budget > 0) {
+		unsigned want, slots, got, frames = 0;
+		uint8_t *base;
 
 		if (!direction_admit(l, &l->to_stream))
 			break;
 
-		slot = frame_queue_reserve(&l->queue);
-		if (!slot)
+		/* Under a rate limit, one frame at a time, so that a batch
+		 * cannot overshoot it. */
+		want = ratelimit_enabled(&l->to_stream.limit) ? 1 : MIN(l->reads.ahead, budget);
+		base = frame_queue_reserve_slots(&l->queue, l->reads.slot_bytes, want, &slots);
+		if (!base)
 			break;
 
-		n = link_read_device(l, slot);
-		if (n == LINK_FRAME_REFUSED) {
-			c->drops++;
-			continue;
+		for (unsigned i = 0, k = 0; i < slots; i++) {
+			if (l->strip_vnet_hdr)
+				l->reads.iov[k++] = (struct iovec) { l->reads.headers[i], VNET_HDR_BYTES };
+			l->reads.iov[k++] = (struct iovec) { base + i * stride, l->reads.slot_bytes };
 		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			if (errno == ENETDOWN) {
+		got = batchio_readv(l->batchio, l->device_fd, l->reads.iov, l->strip_vnet_hdr ? 2 : 1,
+		                    slots, l->reads.results);
+		budget -= slots;
+
+		for (unsigned i = 0; i < got; i++) {
+			ssize_t n = l->reads.results[i];
+			uint8_t *slot = base + i * stride;
+
+			if (n == -EAGAIN || n == -EINTR) {
+				/* Later reads in the batch may still have
+				 * found a frame that came meanwhile. */
+				more = false;
+				continue;
+			}
+			if (n == -ENETDOWN) {
 				/* The device is down; it may come back up. */
 				c->errors++;
-				break;
+				more = false;
+				continue;
 			}
-			c->errors++;
-			link_end(l, LINK_SIDE_DEVICE, -errno);
-			return 0;
-		}
-		if (n == 0) {
-			link_end(l, LINK_SIDE_DEVICE, 0);
-			return 0;
-		}
-		if (!direction_passes(l, &l->to_stream, slot, (size_t) n)) {
-			/* The slot is reused by the next frame. */
-			c->drops++;
-			continue;
-		}
+			if (n < 0) {
+				c->errors++;
+				link_end(l, LINK_SIDE_DEVICE, (int) n);
+				return 0;
+			}
+			if (n == 0) {
+				link_end(l, LINK_SIDE_DEVICE, 0);
+				return 0;
+			}
 
-		link_capture(l, slot, (size_t) n);
-		frame_queue_commit(&l->queue, (size_t) n);
-		c->frames++;
-		c->bytes += (uint64_t) n;
-		ratelimit_consume(&l->to_stream.limit, (uint64_t) n);
+			n = link_device_frame(l, l->reads.headers[i], slot, (size_t) n);
+			if (n == LINK_FRAME_REFUSED) {
+				c->drops++;
+				continue;
+			}
+			link_capture(l, slot, (size_t) n);
+			frame_queue_commit_from(&l->queue, slot, (size_t) n);
+			c->frames++;
+			c->bytes += (uint64_t) n;
+			ratelimit_consume(&l->to_stream.limit, (uint64_t) n);
+			frames++;
+		}
+		if (got < slots)
+			more = false;
+		l->reads.ahead = next_read_ahead(frames);
 	}
 
 	r = link_flush(l);
@@ -276,48 +332,83 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 	return 0;
 }
 
-/* Writes one frame, with header before it unless NULL, standing for
- * `frames` frames of `bytes` bytes. Returns 0, also when the device
- * refused it (counted), or a negative errno when the device is gone. */
+/* Counts what became of one device write standing for `frames` frames of
+ * `bytes` bytes. Returns 0, also when the device refused it, or the
+ * negative errno when the device is gone. */
+static int link_count_write(Link *l, ssize_t result, unsigned frames, uint64_t bytes) {
+	LinkCounters *c = l->to_device.counters;
+
+	if (result >= 0) {
+		c->frames += frames;
+		c->bytes += bytes;
+		ratelimit_consume(&l->to_device.limit, bytes);
+		return 0;
+	}
+	switch (-result) {
+	case EAGAIN:
+	case ENOBUFS:
+		c->drops += frames;
+		return 0;
+	case ENODEV:
+	case ENXIO:
+	case EBADFD:
+	case EPIPE:
+	case ECONNREFUSED:
+	case ECONNRESET:
+		c->errors++;
+		return (int) result;
+	default:
+		/* EIO while the TAP is down, EMSGSIZE above the MTU: this
+		 * frame is lost, the link is fine. */
+		c->errors++;
+		return 0;
+	}
+}
+
+/* Makes the waiting device writes, in order. Returns 0, or a negative
+ * errno when the device is gone. */
+static int link_submit_writes(Link *l) {
+	DeviceWrites *w = &l->writes;
+	unsigned n = w->n;
+	int r;
+
+	if (n == 0)
+		return 0;
+	w->n = 0;
+
+	(void) batchio_writev(l->batchio, l->device_fd, w->iov, l->strip_vnet_hdr ? 2 : 1, n, w->results);
+	for (unsigned i = 0; i < n; i++) {
+		r = link_count_write(l, w->results[i], w->frames[i], w->bytes[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Queues a device write of frame, with header before it where
+ * strip_vnet_hdr, standing for `frames` frames of `bytes` bytes: the
+ * CoalescerWrite. The frame must stay where it is until the writes are
+ * made: at the end of the stream read that brought it, or now, when the
+ * batch is full or the frame is in a buffer about to be reused. Returns 0
+ * or a negative errno when the device is gone. */
 static int link_write_device(const uint8_t *header, const uint8_t *frame, size_t len,
                              unsigned frames, uint64_t bytes, void *userdata) {
 	Link *l = userdata;
-	LinkCounters *c = l->to_device.counters;
+	DeviceWrites *w = &l->writes;
+	struct iovec *iov = w->iov + (l->strip_vnet_hdr ? 2 : 1) * w->n;
 
-	for (;;) {
-		struct iovec iov[2] = {
-			{ .iov_base = (void *) header, .iov_len = VNET_HDR_BYTES },
-			{ .iov_base = (void *) frame, .iov_len = len },
-		};
-		ssize_t n = header ? writev(l->device_fd, iov, 2) : write(l->device_fd, frame, len);
-		if (n >= 0)
-			break;
-		switch (errno) {
-		case EINTR:
-			continue;
-		case EAGAIN:
-		case ENOBUFS:
-			c->drops += frames;
-			return 0;
-		case ENODEV:
-		case ENXIO:
-		case EBADFD:
-		case EPIPE:
-		case ECONNREFUSED:
-		case ECONNRESET:
-			c->errors++;
-			return -errno;
-		default:
-			/* EIO while the TAP is down, EMSGSIZE above the MTU:
-			 * this frame is lost, the link is fine. */
-			c->errors++;
-			return 0;
-		}
+	if (l->strip_vnet_hdr) {
+		memcpy(w->headers[w->n], header, VNET_HDR_BYTES);
+		*iov++ = (struct iovec) { w->headers[w->n], VNET_HDR_BYTES };
 	}
+	*iov = (struct iovec) { (void *) frame, len };
+	w->frames[w->n] = frames;
+	w->bytes[w->n] = bytes;
+	w->n++;
 
-	c->frames += frames;
-	c->bytes += bytes;
-	ratelimit_consume(&l->to_device.limit, bytes);
+	if (w->n == LINK_BATCH_FRAMES || frame_decoder_owns(&l->decoder, frame) ||
+	    (l->coalescer && coalescer_owns(l->coalescer, frame)))
+		return link_submit_writes(l);
 	return 0;
 }
 
@@ -352,6 +443,7 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 	if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !l->to_device.paused)
 		for (unsigned i = 0; i < LINK_STREAM_READS; i++) {
 			ssize_t n;
+			int k;
 
 			if (!direction_admit(l, &l->to_device))
 				break;
@@ -373,9 +465,13 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 
 			r = frame_decoder_feed(&l->decoder, l->read_buf, (size_t) n, deliver_to_device, l);
 			/* What a read brought, joined or not, is written before
-			 * the next read. */
+			 * the next read: the frames are in its buffer. Also
+			 * those before a protocol error. */
 			if (r >= 0 && l->coalescer)
 				r = coalescer_flush(l->coalescer);
+			k = link_submit_writes(l);
+			if (r >= 0)
+				r = k;
 			if (r == -EBADMSG) {
 				c->protocol_errors++;
 				link_end(l, LINK_SIDE_STREAM, r);
@@ -391,6 +487,17 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 
 	link_update(l);
 	return 0;
+}
+
+/* How much one device read may bring. The whole frame limit where GSO
+ * frames may come (Framing=vnet) or nothing limits the length; otherwise
+ * one byte more than the to-stream filter lets through, so that a longer
+ * frame still reads as too long and is dropped, and many slots fit in the
+ * queue. */
+static size_t link_slot_bytes(const LinkConfig *config, uint32_t max_bytes) {
+	if (config->header_bytes == 0 && config->to_stream.max_ether_bytes > 0)
+		return MIN((size_t) config->to_stream.max_ether_bytes + 1, (size_t) max_bytes);
+	return max_bytes;
 }
 
 int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
@@ -442,6 +549,12 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	if (!l->read_buf)
 		return -ENOMEM;
 
+	r = batchio_acquire(&l->batchio);
+	if (r < 0)
+		return r;
+	l->reads.slot_bytes = link_slot_bytes(config, max_bytes);
+	l->reads.ahead = next_read_ahead(1);
+
 	if (config->strip_vnet_hdr) {
 		r = coalescer_new(&l->coalescer, link_write_device, l);
 		if (r < 0)
@@ -473,6 +586,7 @@ Link *link_free(Link *l) {
 	frame_queue_done(&l->queue);
 	frame_decoder_done(&l->decoder);
 	free(l->read_buf);
+	batchio_unref(l->batchio);
 	coalescer_free(l->coalescer);
 	sd_event_unref(l->event);
 	free(l);

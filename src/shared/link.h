@@ -12,10 +12,11 @@
  * non-blocking; the link borrows them and never closes them.
  *
  * Device to stream: up to LINK_BATCH_FRAMES frames are read per wake-up,
- * straight into the FrameQueue behind their headers, and written with one
- * write. While the queue has no room for another frame, the device is not
- * read at all: the stream's pace is the device's pace, memory is bounded by
- * the queue, and frames only ever drop in the kernel's device queue.
+ * many in one system call (batchio.h), straight into the FrameQueue behind
+ * their headers, and written with one write. While the queue has no room
+ * for another frame, the device is not read at all: the stream's pace is
+ * the device's pace, memory is bounded by the queue, and frames only ever
+ * drop in the kernel's device queue.
  *
  * Stream to device: each read is decoded in place and every whole frame is
  * written to the device; where the device takes a virtio net header the

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "frame.h"
+#include "macro.h"
 
 #define MAX_FRAMES 64
 
@@ -258,6 +259,69 @@ static void test_queue_reserve_until_full(void **state) {
 	frame_queue_done(&q);
 }
 
+static void test_queue_slots_filled_in_part_commit_back_to_back(void **state) {
+	/* Full slots, a one-byte frame, and slots that stay empty (a read
+	 * that found nothing or was dropped). */
+	static const size_t lens[] = { 100, 1, 0, 50, 100, 0, 7, 100 };
+	const size_t stride = FRAME_QUEUE_SLOT_STRIDE(100);
+	uint8_t expected[ELEMENTSOF(lens) * 104], *p = expected, *base;
+	const uint8_t *pending;
+	unsigned slots = 0;
+	FrameQueue q;
+	size_t len;
+
+	assert_int_equal(frame_queue_init(&q, 4096, 1000), 0);
+	base = frame_queue_reserve_slots(&q, 100, ELEMENTSOF(lens), &slots);
+	assert_non_null(base);
+	assert_int_equal(slots, ELEMENTSOF(lens));
+	/* Slot 0 is where a single reserve puts a frame. */
+	assert_ptr_equal(base, frame_queue_reserve(&q));
+
+	for (size_t i = 0; i < ELEMENTSOF(lens); i++)
+		memset(base + i * stride, (int) ('a' + i), 100);
+	for (size_t i = 0; i < ELEMENTSOF(lens); i++) {
+		if (lens[i] == 0)
+			continue;
+		frame_queue_commit_from(&q, base + i * stride, lens[i]);
+		*p++ = 0, *p++ = 0, *p++ = 0, *p++ = (uint8_t) lens[i];
+		memset(p, (int) ('a' + i), lens[i]);
+		p += lens[i];
+	}
+
+	pending = frame_queue_pending(&q, &len);
+	assert_int_equal(len, (size_t) (p - expected));
+	assert_memory_equal(pending, expected, len);
+	frame_queue_done(&q);
+}
+
+static void test_queue_slots_limited_by_room(void **state) {
+	const size_t stride = FRAME_QUEUE_SLOT_STRIDE(100);
+	unsigned slots = 0;
+	uint8_t *slot;
+	FrameQueue q;
+	size_t len;
+
+	/* Capacity is raised to two frames of 1000: 2008 bytes, 19 slots. */
+	assert_int_equal(frame_queue_init(&q, 0, 1000), 0);
+	assert_non_null(frame_queue_reserve_slots(&q, 100, 64, &slots));
+	assert_int_equal(slots, 2008 / stride);
+
+	/* One frame queued, none written: a slot fewer... */
+	assert_int_equal(frame_queue_push(&q, "x", 1), 0);
+	assert_non_null(frame_queue_reserve_slots(&q, 100, 64, &slots));
+	assert_int_equal(slots, (2008 - 5) / stride);
+
+	/* ...and once full, none, while a frame of the maximum found no room
+	 * long before. */
+	while ((slot = frame_queue_reserve_slots(&q, 100, 1, &slots)))
+		frame_queue_commit_from(&q, slot, 100);
+	assert_null(frame_queue_reserve(&q));
+	frame_queue_pending(&q, &len);
+	assert_int_equal(len, 5 + 19 * stride);
+	assert_true(q.size - len < stride);
+	frame_queue_done(&q);
+}
+
 static void test_framing_names_and_limits(void **state) {
 	assert_int_equal(framing_from_string("length32"), FRAMING_LENGTH32);
 	assert_int_equal(framing_from_string("vnet"), FRAMING_VNET);
@@ -284,6 +348,8 @@ int main(void) {
 		cmocka_unit_test(test_decoder_handler_error_stops),
 		cmocka_unit_test(test_queue_partial_writes_never_tear),
 		cmocka_unit_test(test_queue_reserve_until_full),
+		cmocka_unit_test(test_queue_slots_filled_in_part_commit_back_to_back),
+		cmocka_unit_test(test_queue_slots_limited_by_room),
 		cmocka_unit_test(test_framing_names_and_limits),
 	};
 
