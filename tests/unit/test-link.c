@@ -17,6 +17,7 @@
 
 #include "frame.h"
 #include "capture.h"
+#include "checksum.h"
 #include "link.h"
 #include "macro.h"
 
@@ -385,6 +386,121 @@ static void run_until_idle(Fixture *f) {
 		;
 }
 
+/* Writes a length32 header for len into p; returns p after it. */
+static uint8_t *put_length(uint8_t *p, size_t len) {
+	p[0] = 0, p[1] = 0, p[2] = (uint8_t) (len >> 8), p[3] = (uint8_t) len;
+	return p + 4;
+}
+
+/* Reads one frame of exactly len bytes from the test's device end, after
+ * a virtio net header if hdr: that header must be an empty one. */
+static void expect_device_frame(Fixture *f, const uint8_t *frame, size_t len, bool hdr) {
+	static uint8_t buf[VNET_HDR_BYTES + 4096];
+	size_t off = hdr ? VNET_HDR_BYTES : 0;
+
+	assert_int_equal(read(f->dev[1], buf, sizeof(buf)), (ssize_t) (off + len));
+	if (hdr)
+		assert_memory_equal(buf, (uint8_t[VNET_HDR_BYTES]) {}, VNET_HDR_BYTES);
+	assert_memory_equal(buf + off, frame, len);
+}
+
+/* A frame split over stream reads is put together in the decoder's own
+ * buffer, which the next split frame reuses within the same read: the
+ * first must reach the device before that. */
+static void test_split_frames_reach_device_whole(void **state) {
+	Fixture *f = *state;
+	static uint8_t a[1200], b[1300], c[100], wire[4096];
+	uint8_t *p;
+
+	start_link(f, NULL);
+	ether_frame(a, sizeof(a), 0x01);
+	memset(a + ETH_HLEN, 0xaa, sizeof(a) - ETH_HLEN);
+	ether_frame(b, sizeof(b), 0x01);
+	memset(b + ETH_HLEN, 0xbb, sizeof(b) - ETH_HLEN);
+	ether_frame(c, sizeof(c), 0x01);
+	memset(c + ETH_HLEN, 0xcc, sizeof(c) - ETH_HLEN);
+
+	/* Read 1: a's header and its first 500 bytes. */
+	p = put_length(wire, sizeof(a));
+	memcpy(p, a, 500);
+	assert_int_equal(write(f->st[1], wire, 4 + 500), 4 + 500);
+	run_until_idle(f);
+
+	/* Read 2: the rest of a, all of c, the first 600 bytes of b. */
+	p = wire;
+	memcpy(p, a + 500, sizeof(a) - 500);
+	p += sizeof(a) - 500;
+	p = put_length(p, sizeof(c));
+	memcpy(p, c, sizeof(c));
+	p += sizeof(c);
+	p = put_length(p, sizeof(b));
+	memcpy(p, b, 600);
+	p += 600;
+	assert_int_equal(write(f->st[1], wire, (size_t) (p - wire)), p - wire);
+	run_until_idle(f);
+
+	/* Read 3: the rest of b. */
+	assert_int_equal(write(f->st[1], b + 600, sizeof(b) - 600), (ssize_t) (sizeof(b) - 600));
+	run_until_idle(f);
+
+	expect_device_frame(f, a, sizeof(a), false);
+	expect_device_frame(f, c, sizeof(c), false);
+	expect_device_frame(f, b, sizeof(b), false);
+	assert_int_equal(f->stats.to_device.frames, 3);
+	assert_int_equal(f->end_calls, 0);
+}
+
+/* An IPv4 TCP segment with payload bytes of fill, its checksums right:
+ * one the coalescer takes into its own buffer to join. Returns its
+ * length. */
+static size_t tcp_segment(uint8_t *buf, uint16_t sport, size_t payload, uint8_t fill) {
+	const size_t ip_len = 20 + 20 + payload;
+	uint8_t *ip = buf + ETH_HLEN, *tcp = ip + 20, pseudo[12];
+	uint16_t sum;
+
+	ether_frame(buf, ETH_HLEN + ip_len, 0x01);
+	memset(ip, 0, 40);
+	ip[0] = 0x45, ip[2] = (uint8_t) (ip_len >> 8), ip[3] = (uint8_t) ip_len;
+	ip[6] = 0x40, ip[8] = 64, ip[9] = 6;
+	memcpy(ip + 12, (uint8_t[]) { 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
+	sum = (uint16_t) ~checksum_fold(checksum_add(0, ip, 20));
+	memcpy(ip + 10, &sum, 2);
+
+	tcp[0] = (uint8_t) (sport >> 8), tcp[1] = (uint8_t) sport, tcp[3] = 80;
+	tcp[7] = 1, tcp[12] = 5 << 4, tcp[13] = 0x10, tcp[14] = 0xff;
+	memset(tcp + 20, fill, payload);
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0, pseudo[9] = 6, pseudo[10] = (uint8_t) ((20 + payload) >> 8), pseudo[11] = (uint8_t) (20 + payload);
+	sum = (uint16_t) ~checksum_fold(checksum_add(checksum_add(0, pseudo, 12), tcp, 20 + payload));
+	memcpy(tcp + 16, &sum, 2);
+	return ETH_HLEN + ip_len;
+}
+
+/* The coalescer holds a segment in its own buffer and reuses it for the
+ * next one: a segment of another flow in the same read must not
+ * overwrite the first before it reaches the device. */
+static void test_segments_held_by_coalescer_reach_device_whole(void **state) {
+	Fixture *f = *state;
+	LinkConfig config = { .strip_vnet_hdr = true };
+	static uint8_t x[1600], y[1600], wire[4096];
+	size_t x_len = tcp_segment(x, 1000, 300, 0xaa), y_len = tcp_segment(y, 2000, 500, 0xbb);
+	uint8_t *p;
+
+	start_link(f, &config);
+	p = put_length(wire, x_len);
+	memcpy(p, x, x_len);
+	p = put_length(p + x_len, y_len);
+	memcpy(p, y, y_len);
+	p += y_len;
+	assert_int_equal(write(f->st[1], wire, (size_t) (p - wire)), p - wire);
+	run_until_idle(f);
+
+	expect_device_frame(f, x, x_len, true);
+	expect_device_frame(f, y, y_len, true);
+	assert_int_equal(f->stats.to_device.frames, 2);
+	assert_int_equal(f->end_calls, 0);
+}
+
 static void test_filter_drops_long_and_spoofed_frames_both_ways(void **state) {
 	Fixture *f = *state;
 	const LinkFilter filter = {
@@ -585,6 +701,8 @@ int main(void) {
 		cmocka_unit_test_setup_teardown(test_device_closed_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_reset_while_writing_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_continue_across_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_frames_reach_device_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segments_held_by_coalescer_reach_device_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_drops_long_and_spoofed_frames_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_lets_gso_frames_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capture_gets_forwarded_frames_without_vnet_header, setup, teardown),
