@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <net/ethernet.h>
@@ -23,19 +24,18 @@
 /* Stream reads per wake-up, so one busy link cannot starve the others. */
 #define LINK_STREAM_READS 4U
 
-/* One batch of device reads: each into a slot of slot_bytes in the queue,
- * behind a virtio net header of its own where strip_vnet_hdr. */
+/* One batch of device reads: each into a slot of the queue, behind a
+ * virtio net header of its own where strip_vnet_hdr. */
 typedef struct DeviceReads {
-	size_t slot_bytes;
-	unsigned ahead;           /* reads to ask for next time */
 	struct iovec iov[2 * LINK_BATCH_FRAMES];
 	uint8_t headers[LINK_BATCH_FRAMES][VNET_HDR_BYTES];
 	ssize_t results[LINK_BATCH_FRAMES];
 } DeviceReads;
 
 /* Device writes waiting to be made together: each frame where the stream
- * read left it, behind a header of its own where strip_vnet_hdr. */
+ * read left it, behind its header where strip_vnet_hdr. */
 typedef struct DeviceWrites {
+	const Link *owner;        /* whose writes they are, while n > 0 */
 	unsigned n;
 	struct iovec iov[2 * LINK_BATCH_FRAMES];
 	uint8_t headers[LINK_BATCH_FRAMES][VNET_HDR_BYTES];
@@ -43,6 +43,14 @@ typedef struct DeviceWrites {
 	uint64_t bytes[LINK_BATCH_FRAMES];
 	ssize_t results[LINK_BATCH_FRAMES];
 } DeviceWrites;
+
+/* One set for the process, not one per link: the loop is single-threaded
+ * and a batch never outlives the callback that made it (device reads are
+ * done with when on_device_readable() returns, device writes are made
+ * before on_stream_event() reads the stream again or returns), so a
+ * connected link costs no more than its queue and buffers. */
+static DeviceReads device_reads;
+static DeviceWrites device_writes;
 
 typedef struct Direction {
 	LinkFilter filter;
@@ -65,8 +73,8 @@ struct Link {
 	uint8_t *read_buf;
 
 	BatchIO *batchio;         /* device I/O, many frames per system call */
-	DeviceReads reads;
-	DeviceWrites writes;
+	size_t slot_bytes;        /* what one device read may bring */
+	unsigned read_ahead;      /* device reads to ask for next time */
 	Coalescer *coalescer;     /* joins TCP segments on their way to the device */
 
 	Direction to_stream;
@@ -94,7 +102,7 @@ static void link_update(Link *l) {
 		return;
 
 	read_device = !l->to_stream.paused &&
-	              frame_queue_reserve_slots(&l->queue, l->reads.slot_bytes, 1, &(unsigned) {0});
+	              frame_queue_reserve_slots(&l->queue, l->slot_bytes, 1, &(unsigned) {0});
 	read_stream = !l->to_device.paused;
 	write_stream = !frame_queue_empty(&l->queue);
 
@@ -230,7 +238,7 @@ static ssize_t link_device_frame(Link *l, const uint8_t *raw, uint8_t *slot, siz
 	}
 	/* A frame longer than its slot was cut to slot_bytes, which the
 	 * filter then drops as too long (see link_slot_bytes()). */
-	if (n > l->reads.slot_bytes)
+	if (n > l->slot_bytes)
 		return LINK_FRAME_REFUSED;
 	if (l->strip_vnet_hdr) {
 		vnet_header_parse(raw, &h);
@@ -251,7 +259,7 @@ static unsigned next_read_ahead(unsigned frames) {
 static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 	Link *l = userdata;
 	LinkCounters *c = l->to_stream.counters;
-	size_t stride = FRAME_QUEUE_SLOT_STRIDE(l->reads.slot_bytes);
+	size_t stride = FRAME_QUEUE_SLOT_STRIDE(l->slot_bytes);
 	unsigned budget = LINK_BATCH_FRAMES;
 	bool more = true;
 	int r;
@@ -265,22 +273,22 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 
 		/* Under a rate limit, one frame at a time, so that a batch
 		 * cannot overshoot it. */
-		want = ratelimit_enabled(&l->to_stream.limit) ? 1 : MIN(l->reads.ahead, budget);
-		base = frame_queue_reserve_slots(&l->queue, l->reads.slot_bytes, want, &slots);
+		want = ratelimit_enabled(&l->to_stream.limit) ? 1 : MIN(l->read_ahead, budget);
+		base = frame_queue_reserve_slots(&l->queue, l->slot_bytes, want, &slots);
 		if (!base)
 			break;
 
 		for (unsigned i = 0, k = 0; i < slots; i++) {
 			if (l->strip_vnet_hdr)
-				l->reads.iov[k++] = (struct iovec) { l->reads.headers[i], VNET_HDR_BYTES };
-			l->reads.iov[k++] = (struct iovec) { base + i * stride, l->reads.slot_bytes };
+				device_reads.iov[k++] = (struct iovec) { device_reads.headers[i], VNET_HDR_BYTES };
+			device_reads.iov[k++] = (struct iovec) { base + i * stride, l->slot_bytes };
 		}
-		got = batchio_readv(l->batchio, l->device_fd, l->reads.iov, l->strip_vnet_hdr ? 2 : 1,
-		                    slots, l->reads.results);
+		got = batchio_readv(l->batchio, l->device_fd, device_reads.iov, l->strip_vnet_hdr ? 2 : 1,
+		                    slots, device_reads.results);
 		budget -= slots;
 
 		for (unsigned i = 0; i < got; i++) {
-			ssize_t n = l->reads.results[i];
+			ssize_t n = device_reads.results[i];
 			uint8_t *slot = base + i * stride;
 
 			if (n == -EAGAIN || n == -EINTR) {
@@ -305,7 +313,7 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 				return 0;
 			}
 
-			n = link_device_frame(l, l->reads.headers[i], slot, (size_t) n);
+			n = link_device_frame(l, device_reads.headers[i], slot, (size_t) n);
 			if (n == LINK_FRAME_REFUSED) {
 				c->drops++;
 				continue;
@@ -319,7 +327,7 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 		}
 		if (got < slots)
 			more = false;
-		l->reads.ahead = next_read_ahead(frames);
+		l->read_ahead = next_read_ahead(frames);
 	}
 
 	r = link_flush(l);
@@ -368,12 +376,13 @@ static int link_count_write(Link *l, ssize_t result, unsigned frames, uint64_t b
 /* Makes the waiting device writes, in order. Returns 0, or a negative
  * errno when the device is gone. */
 static int link_submit_writes(Link *l) {
-	DeviceWrites *w = &l->writes;
+	DeviceWrites *w = &device_writes;
 	unsigned n = w->n;
 	int r;
 
 	if (n == 0)
 		return 0;
+	assert(w->owner == l);
 	w->n = 0;
 
 	(void) batchio_writev(l->batchio, l->device_fd, w->iov, l->strip_vnet_hdr ? 2 : 1, n, w->results);
@@ -394,8 +403,11 @@ static int link_submit_writes(Link *l) {
 static int link_write_device(const uint8_t *header, const uint8_t *frame, size_t len,
                              unsigned frames, uint64_t bytes, void *userdata) {
 	Link *l = userdata;
-	DeviceWrites *w = &l->writes;
+	DeviceWrites *w = &device_writes;
 	struct iovec *iov = w->iov + (l->strip_vnet_hdr ? 2 : 1) * w->n;
+
+	assert(w->n == 0 || w->owner == l);
+	w->owner = l;
 
 	if (l->strip_vnet_hdr) {
 		memcpy(w->headers[w->n], header, VNET_HDR_BYTES);
@@ -552,8 +564,8 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	r = batchio_acquire(&l->batchio);
 	if (r < 0)
 		return r;
-	l->reads.slot_bytes = link_slot_bytes(config, max_bytes);
-	l->reads.ahead = next_read_ahead(1);
+	l->slot_bytes = link_slot_bytes(config, max_bytes);
+	l->read_ahead = next_read_ahead(1);
 
 	if (config->strip_vnet_hdr) {
 		r = coalescer_new(&l->coalescer, link_write_device, l);
