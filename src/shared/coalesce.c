@@ -7,6 +7,8 @@
 
 #include "checksum.h"
 #include "coalesce.h"
+#include "unaligned.h"
+#include "vnet.h"
 
 #define IPV4_HDR_BYTES 20U      /* without options: all we join */
 #define IPV6_HDR_BYTES 40U
@@ -21,11 +23,6 @@
 #define IP_LENGTH_MAX 65535U
 /* The largest frame joined: an Ethernet header, IPv6's, and its payload. */
 #define COALESCE_FRAME_BYTES (ETH_HLEN + IPV6_HDR_BYTES + IP_LENGTH_MAX)
-
-/* virtio_net_hdr */
-#define VNET_F_NEEDS_CSUM 1U
-#define VNET_GSO_TCPV4 1U
-#define VNET_GSO_TCPV6 4U
 
 /* Before a frame written as it came: it asks for nothing. */
 static const uint8_t vnet_hdr_none[VNET_HDR_BYTES];
@@ -56,24 +53,6 @@ struct Coalescer {
 	void *userdata;
 };
 
-static uint16_t be16(const uint8_t *p) {
-	return (uint16_t) (p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p) {
-	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-
-static void put_be16(uint8_t *p, uint16_t v) {
-	p[0] = (uint8_t) (v >> 8);
-	p[1] = (uint8_t) v;
-}
-
-static void put_le16(uint8_t *p, uint16_t v) {
-	p[0] = (uint8_t) v;
-	p[1] = (uint8_t) (v >> 8);
-}
-
 /* The sum of TCP's pseudo-header for a TCP segment of tcp_len bytes. */
 static uint64_t pseudo_header_sum(const uint8_t *frame, bool ipv6, size_t tcp_len) {
 	uint8_t tail[8] = {};
@@ -81,17 +60,13 @@ static uint64_t pseudo_header_sum(const uint8_t *frame, bool ipv6, size_t tcp_le
 
 	if (ipv6) {
 		sum = checksum_add(0, frame + ETH_HLEN + 8, 32);
-		tail[0] = (uint8_t) (tcp_len >> 24);
-		tail[1] = (uint8_t) (tcp_len >> 16);
-		tail[2] = (uint8_t) (tcp_len >> 8);
-		tail[3] = (uint8_t) tcp_len;
+		unaligned_write_be32(tail, (uint32_t) tcp_len);
 		tail[7] = IPPROTO_TCP_NUMBER;
 		return checksum_add(sum, tail, 8);
 	}
 	sum = checksum_add(0, frame + ETH_HLEN + 12, 8);
 	tail[1] = IPPROTO_TCP_NUMBER;
-	tail[2] = (uint8_t) (tcp_len >> 8);
-	tail[3] = (uint8_t) tcp_len;
+	unaligned_write_be16(tail + 2, (uint16_t) tcp_len);
 	return checksum_add(sum, tail, 4);
 }
 
@@ -103,13 +78,13 @@ static bool segment_parse(const uint8_t *f, size_t len, Segment *s) {
 
 	if (len < ETH_HLEN + IPV4_HDR_BYTES + TCP_HDR_BYTES_MIN || len > COALESCE_FRAME_BYTES)
 		return false;
-	type = be16(f + 12);
+	type = unaligned_read_be16(f + 12);
 
 	if (type == ETHERTYPE_IP) {
 		const uint8_t *ip = f + ETH_HLEN;
-		size_t total = be16(ip + 2);
+		size_t total = unaligned_read_be16(ip + 2);
 
-		if (ip[0] != 0x45 || ip[9] != IPPROTO_TCP_NUMBER || (be16(ip + 6) & IP_MF_OFFSET) != 0 ||
+		if (ip[0] != 0x45 || ip[9] != IPPROTO_TCP_NUMBER || (unaligned_read_be16(ip + 6) & IP_MF_OFFSET) != 0 ||
 		    total > len - ETH_HLEN || total < IPV4_HDR_BYTES + TCP_HDR_BYTES_MIN)
 			return false;
 		if (checksum_fold(checksum_add(0, ip, IPV4_HDR_BYTES)) != 0xffff)
@@ -117,7 +92,7 @@ static bool segment_parse(const uint8_t *f, size_t len, Segment *s) {
 		*s = (Segment) {
 			.tcp = ETH_HLEN + IPV4_HDR_BYTES,
 			.end = ETH_HLEN + total,
-			.ip_id = be16(ip + 4),
+			.ip_id = unaligned_read_be16(ip + 4),
 		};
 	} else if (type == ETHERTYPE_IPV6) {
 		const uint8_t *ip = f + ETH_HLEN;
@@ -125,7 +100,7 @@ static bool segment_parse(const uint8_t *f, size_t len, Segment *s) {
 
 		if (len < ETH_HLEN + IPV6_HDR_BYTES + TCP_HDR_BYTES_MIN)
 			return false;
-		payload = be16(ip + 4);
+		payload = unaligned_read_be16(ip + 4);
 		if ((ip[0] >> 4) != 6 || ip[6] != IPPROTO_TCP_NUMBER ||
 		    payload > len - ETH_HLEN - IPV6_HDR_BYTES || payload < TCP_HDR_BYTES_MIN)
 			return false;
@@ -140,7 +115,7 @@ static bool segment_parse(const uint8_t *f, size_t len, Segment *s) {
 	doff = (size_t) (f[s->tcp + 12] >> 4) * 4;
 	s->data = s->tcp + doff;
 	s->flags = f[s->tcp + 13];
-	s->seq = be32(f + s->tcp + 4);
+	s->seq = unaligned_read_be32(f + s->tcp + 4);
 	if (doff < TCP_HDR_BYTES_MIN || s->data >= s->end ||
 	    (s->flags & (uint8_t) ~TCP_FLAG_PSH) != TCP_FLAG_ACK)
 		return false;
@@ -171,10 +146,10 @@ static bool coalescer_joins(const Coalescer *c, const uint8_t *f, const Segment 
 			return false;
 	} else {
 		const uint8_t *ip = f + ETH_HLEN, *hip = held + ETH_HLEN;
-		bool df = be16(ip + 6) & IP_DF;
+		bool df = unaligned_read_be16(ip + 6) & IP_DF;
 
 		if (ip[1] != hip[1] || ip[8] != hip[8] || memcmp(ip + 12, hip + 12, 8) != 0 ||
-		    df != (bool) (be16(hip + 6) & IP_DF))
+		    df != (bool) (unaligned_read_be16(hip + 6) & IP_DF))
 			return false;
 		/* Without DF, the IDs count up, as segmentation makes them. */
 		if (!df && s->ip_id != (uint16_t) (h->ip_id + c->frames))
@@ -218,7 +193,7 @@ static void coalescer_join(Coalescer *c, const uint8_t *f, size_t len, const Seg
 
 int coalescer_flush(Coalescer *c) {
 	const Segment *h = &c->first;
-	uint8_t header[VNET_HDR_BYTES] = {};
+	uint8_t header[VNET_HDR_BYTES];
 	uint8_t *ip = c->buf + ETH_HLEN;
 	size_t tcp_len = c->len - h->tcp;
 	unsigned frames = c->frames;
@@ -231,9 +206,9 @@ int coalescer_flush(Coalescer *c) {
 		return c->write(vnet_hdr_none, c->buf, c->first_len, 1, c->bytes, c->userdata);
 
 	if (h->ipv6)
-		put_be16(ip + 4, (uint16_t) tcp_len);
+		unaligned_write_be16(ip + 4, (uint16_t) tcp_len);
 	else {
-		put_be16(ip + 2, (uint16_t) (c->len - ETH_HLEN));
+		unaligned_write_be16(ip + 2, (uint16_t) (c->len - ETH_HLEN));
 		memset(ip + 10, 0, 2);
 		sum = (uint16_t) ~checksum_fold(checksum_add(0, ip, IPV4_HDR_BYTES));
 		memcpy(ip + 10, &sum, sizeof(sum));
@@ -242,12 +217,14 @@ int coalescer_flush(Coalescer *c) {
 	sum = checksum_fold(pseudo_header_sum(c->buf, h->ipv6, tcp_len));
 	memcpy(c->buf + h->tcp + TCP_CHECK_OFFSET, &sum, sizeof(sum));
 
-	header[0] = VNET_F_NEEDS_CSUM;
-	header[1] = h->ipv6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
-	put_le16(header + 2, (uint16_t) h->data);
-	put_le16(header + 4, (uint16_t) c->mss);
-	put_le16(header + 6, (uint16_t) h->tcp);
-	put_le16(header + 8, TCP_CHECK_OFFSET);
+	vnet_header_write(&(VnetHeader) {
+		.flags = VNET_HDR_F_NEEDS_CSUM,
+		.gso_type = h->ipv6 ? VNET_HDR_GSO_TCPV6 : VNET_HDR_GSO_TCPV4,
+		.hdr_len = (uint16_t) h->data,
+		.gso_size = (uint16_t) c->mss,
+		.csum_start = (uint16_t) h->tcp,
+		.csum_offset = TCP_CHECK_OFFSET,
+	}, header);
 	return c->write(header, c->buf, c->len, frames, c->bytes, c->userdata);
 }
 

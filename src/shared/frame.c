@@ -6,17 +6,7 @@
 
 #include "frame.h"
 #include "macro.h"
-
-static uint32_t read_be32(const uint8_t *p) {
-	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-
-static void write_be32(uint8_t *p, uint32_t v) {
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
+#include "unaligned.h"
 
 void frame_decoder_init(FrameDecoder *d, uint32_t max_bytes) {
 	*d = (FrameDecoder) {
@@ -60,7 +50,7 @@ int frame_decoder_feed(FrameDecoder *d, const uint8_t *data, size_t size,
 			uint32_t len;
 
 			if (d->header_have == 0 && size >= FRAME_HEADER_BYTES) {
-				len = read_be32(data);
+				len = unaligned_read_be32(data);
 				data += FRAME_HEADER_BYTES;
 				size -= FRAME_HEADER_BYTES;
 			} else {
@@ -72,7 +62,7 @@ int frame_decoder_feed(FrameDecoder *d, const uint8_t *data, size_t size,
 				size -= n;
 				if (d->header_have < FRAME_HEADER_BYTES)
 					break;
-				len = read_be32(d->header);
+				len = unaligned_read_be32(d->header);
 			}
 
 			r = decoder_start_body(d, len);
@@ -175,7 +165,7 @@ void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len) {
 
 	if (frame != to)
 		memmove(to, frame, len);
-	write_be32(q->buf + q->tail, (uint32_t) len);
+	unaligned_write_be32(q->buf + q->tail, (uint32_t) len);
 	q->tail += FRAME_HEADER_BYTES + len;
 }
 

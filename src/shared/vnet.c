@@ -3,22 +3,27 @@
 #include <string.h>
 
 #include "checksum.h"
-
+#include "unaligned.h"
 #include "vnet.h"
-
-static uint16_t le16(const uint8_t *p) {
-	return (uint16_t) (p[0] | p[1] << 8);
-}
 
 void vnet_header_parse(const uint8_t raw[static VNET_HDR_BYTES], VnetHeader *ret) {
 	*ret = (VnetHeader) {
 		.flags = raw[0],
 		.gso_type = raw[1],
-		.hdr_len = le16(raw + 2),
-		.gso_size = le16(raw + 4),
-		.csum_start = le16(raw + 6),
-		.csum_offset = le16(raw + 8),
+		.hdr_len = unaligned_read_le16(raw + 2),
+		.gso_size = unaligned_read_le16(raw + 4),
+		.csum_start = unaligned_read_le16(raw + 6),
+		.csum_offset = unaligned_read_le16(raw + 8),
 	};
+}
+
+void vnet_header_write(const VnetHeader *h, uint8_t raw[static VNET_HDR_BYTES]) {
+	raw[0] = h->flags;
+	raw[1] = h->gso_type;
+	unaligned_write_le16(raw + 2, h->hdr_len);
+	unaligned_write_le16(raw + 4, h->gso_size);
+	unaligned_write_le16(raw + 6, h->csum_start);
+	unaligned_write_le16(raw + 8, h->csum_offset);
 }
 
 int vnet_complete_checksum(const VnetHeader *h, uint8_t *frame, size_t len) {

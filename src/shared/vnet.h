@@ -16,6 +16,8 @@
 
 #define VNET_HDR_F_NEEDS_CSUM 1U
 #define VNET_HDR_GSO_NONE 0U
+#define VNET_HDR_GSO_TCPV4 1U
+#define VNET_HDR_GSO_TCPV6 4U
 
 typedef struct VnetHeader {
 	uint8_t flags;
@@ -27,6 +29,7 @@ typedef struct VnetHeader {
 } VnetHeader;
 
 void vnet_header_parse(const uint8_t raw[static VNET_HDR_BYTES], VnetHeader *ret);
+void vnet_header_write(const VnetHeader *h, uint8_t raw[static VNET_HDR_BYTES]);
 
 /* Completes the checksum the header says the frame still needs: the
  * Internet checksum of frame[csum_start..len), stored at csum_start +

@@ -51,6 +51,26 @@ static uint32_t verify_udp(const uint8_t *f, size_t len) {
 	return sum16(ip + 20, udp_len, sum16(pseudo, sizeof(pseudo), 0));
 }
 
+static void test_header_written_as_virtio_lays_it_out(void **state) {
+	const VnetHeader h = {
+		.flags = VNET_HDR_F_NEEDS_CSUM,
+		.gso_type = VNET_HDR_GSO_TCPV6,
+		.hdr_len = 0x0102,
+		.gso_size = 1428,
+		.csum_start = 54,
+		.csum_offset = 16,
+	};
+	/* struct virtio_net_hdr: two bytes, then four little-endian u16. */
+	const uint8_t expected[VNET_HDR_BYTES] = { 1, 4, 0x02, 0x01, 0x94, 0x05, 54, 0, 16, 0 };
+	uint8_t raw[VNET_HDR_BYTES];
+	VnetHeader back;
+
+	vnet_header_write(&h, raw);
+	assert_memory_equal(raw, expected, VNET_HDR_BYTES);
+	vnet_header_parse(raw, &back);
+	assert_memory_equal(&back, &h, sizeof(h));
+}
+
 static void test_completes_partial_udp_checksum(void **state) {
 	for (size_t payload = 0; payload < 40; payload++) {
 		uint8_t f[128], raw[VNET_HDR_BYTES] = { VNET_HDR_F_NEEDS_CSUM, 0, 0, 0, 0, 0, 34, 0, 6, 0 };
@@ -94,6 +114,7 @@ static void test_refuses_offsets_outside_the_frame(void **state) {
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_written_as_virtio_lays_it_out),
 		cmocka_unit_test(test_completes_partial_udp_checksum),
 		cmocka_unit_test(test_leaves_complete_frames_alone),
 		cmocka_unit_test(test_refuses_offsets_outside_the_frame),
