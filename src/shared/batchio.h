@@ -49,7 +49,8 @@ bool batchio_uses_uring(const BatchIO *b);
  * have returned for buffer i, or -errno. Returns how many results were
  * filled: all n, or, without io_uring, up to and including the first
  * failure. A frame longer than its buffer is cut to it (TAP devices and
- * packet sockets alike), and its result is the buffer's length.
+ * packet sockets alike); its result is then the buffer's length, or with
+ * some TAP drivers the frame's: take either as too long.
  */
 unsigned batchio_readv(BatchIO *b, int fd, const struct iovec *iov, unsigned iovcnt,
                        unsigned n, ssize_t *results);

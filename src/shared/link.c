@@ -236,8 +236,10 @@ static ssize_t link_device_frame(Link *l, const uint8_t *raw, uint8_t *slot, siz
 			return LINK_FRAME_REFUSED;
 		n -= VNET_HDR_BYTES;
 	}
-	/* A frame longer than its slot was cut to slot_bytes, which the
-	 * filter then drops as too long (see link_slot_bytes()). */
+	/* A frame longer than its slot was cut to it; the read says
+	 * slot_bytes, which the filter then drops as too long (see
+	 * link_slot_bytes()), or, on kernels whose TAP reports the whole
+	 * frame, more. */
 	if (n > l->slot_bytes)
 		return LINK_FRAME_REFUSED;
 	if (l->strip_vnet_hdr) {
