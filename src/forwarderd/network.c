@@ -1,312 +1,206 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "busnames.h"
+#include "device-tap.h"
 #include "ether.h"
+#include "frame.h"
 #include "log.h"
-#include "manager.h"
-#include "netdev.h"
 #include "network.h"
-#include "fdstore.h"
-#include "tap.h"
+#include "network-settings.h"
+#include "resolv-conf.h"
 
-const char *network_state_to_string(NetworkState s) {
-	switch (s) {
-	case NETWORK_LISTENING:
-		return "listening";
-	case NETWORK_CONNECTED:
-		return "connected";
-	case NETWORK_FAILED:
-		return "failed";
-	}
-	return "unknown";
-}
+static const char *resolv_conf = RESOLV_CONF_DEFAULT;
 
-void network_format_peer(const Network *n, char *buf, size_t size) {
-	if (n->state == NETWORK_CONNECTED)
-		peer_format(&n->peer, buf, size);
-	else
-		snprintf(buf, size, "%s", "");
-}
-
-static void network_fdname(Network *n, const char *prefix, char buf[static FDSTORE_NAME_MAX]) {
-	fdstore_name(buf, prefix, n->config.device);
-}
-
-static void network_keep_fd(Network *n, const char *prefix, int fd) {
-	char name[FDSTORE_NAME_MAX];
-
-	network_fdname(n, prefix, name);
-	(void) fdstore_keep(fd, name);
-}
-
-static void network_drop_fd(Network *n, const char *prefix) {
-	char name[FDSTORE_NAME_MAX];
-
-	network_fdname(n, prefix, name);
-	(void) fdstore_drop(name);
-}
-
-static void network_disconnect(Network *n) {
-	n->link = link_free(n->link);
-	n->conn_fd = safe_close(n->conn_fd);
-	(void) tap_set_carrier(n->tap_fd, false);
-}
-
-static void on_link_end(Link *link, LinkSide side, int error, void *userdata) {
-	Network *n = userdata;
-
-	if (side == LINK_SIDE_DEVICE) {
-		/* A TAP fd only fails like this when the device is gone. */
-		log_error_errno(error ?: -ENODEV, "%s: device failed, no longer forwarding: %m",
-		                n->config.device);
-		n->state = NETWORK_FAILED;
-		(void) listener_set_enabled(n->listener, false);
-	} else {
-		if (error == 0)
-			log_info("%s: host disconnected.", n->config.device);
-		else
-			log_warning_errno(error, "%s: host connection ended: %m", n->config.device);
-		n->state = NETWORK_LISTENING;
-	}
-
-	network_disconnect(n);
-	network_drop_fd(n, "conn");
-	manager_network_changed(n->manager, n);
-}
-
-/* Forwards between the device and a host connection; takes fd. */
-static int network_start_link(Network *n, int fd, const Peer *peer) {
-	_cleanup_close_ int conn = fd;
-	char who[PEER_STRING_MAX];
-	LinkConfig config = {
-		.stats = &n->stats,
-		.max_frame_bytes = framing_max_frame_bytes(n->config.framing),
-		.header_bytes = n->config.framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
-		/* length32: the TAP's header stays here, and TCP segments
-		 * from the host reach the container joined. */
-		.strip_vnet_hdr = n->config.framing != FRAMING_VNET && n->tap_vnet_hdr,
-		/* What the container sends: its own address only, with LockMAC. */
-		.to_stream = {
-			.max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD,
-			.lock_source = n->config.lock_mac,
-			.source = n->config.mac,
-		},
-		.to_device = { .max_ether_bytes = n->config.mtu + ETHER_MTU_OVERHEAD },
-		.rate_to_stream = n->config.rate_limit,
-		.rate_to_device = n->config.rate_limit,
-		.capture = &n->capture,
-	};
-	int r;
-
-	r = link_new(&n->link, n->manager->event, n->tap_fd, conn, &config, on_link_end, n);
-	if (r < 0)
-		return log_error_errno(r, "%s: failed to start forwarding: %m", n->config.device);
-
-	n->conn_fd = TAKE_FD(conn);
-	n->peer = *peer;
-	n->connections++;
-	n->state = NETWORK_CONNECTED;
-	(void) tap_set_carrier(n->tap_fd, true);
-	network_keep_fd(n, "conn", n->conn_fd);
-
-	peer_format(peer, who, sizeof(who));
-	log_info("%s: host connected from %s.", n->config.device, who);
-	manager_network_changed(n->manager, n);
+int network_set_resolv_conf(const char *path) {
+	resolv_conf = path;
 	return 0;
 }
 
-static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata) {
-	Network *n = userdata;
-	_cleanup_close_ int conn = fd;
-	char who[PEER_STRING_MAX];
-
-	peer_format(peer, who, sizeof(who));
-	if (!peer_allowed(peer, &n->config.allowed_peers)) {
-		n->refused++;
-		log_warning("%s: refusing connection from %s: not in AllowedPeers.", n->config.device, who);
-		manager_network_changed(n->manager, n);
-		return -EPERM;
-	}
-	if (n->link && stream_peer_gone(n->conn_fd)) {
-		/* Its end is still unread: the host is back before we noticed. */
-		log_info("%s: host disconnected.", n->config.device);
-		n->state = NETWORK_LISTENING;
-		network_disconnect(n);
-		network_drop_fd(n, "conn");
-	}
-	if (n->link) {
-		n->refused++;
-		log_warning("%s: refusing connection from %s: a host is connected already.",
-		            n->config.device, who);
-		manager_network_changed(n->manager, n);
-		return -EBUSY;
-	}
-	return network_start_link(n, TAKE_FD(conn), peer);
+static NetworkSettings *network_settings(const Object *o) {
+	return o->settings;
 }
 
-static int device_error(sd_bus_error *error, int r, const char *what, const char *device) {
-	log_error_errno(r, "%s: failed to %s: %m", device, what);
-	return sd_bus_error_setf(error, BUS_ERROR_DEVICE_FAILED, "Failed to %s on %s: %s.",
-	                         what, device, strerror(-r));
+static int invalid(sd_bus_error *error, const char *name, const char *value) {
+	return field_invalid(error, fields_find(network_fields, 0, name, NULL), value);
 }
 
-/* A device kept in the fd store across a restart is configured already. */
-static int network_adopt_device(Network *n, int tap_fd, sd_bus_error *error) {
-	n->tap_fd = tap_fd;
-	/* An earlier daemon may have made a length32 device without one. */
-	n->tap_vnet_hdr = tap_has_vnet_hdr(tap_fd) > 0;
-	(void) tap_set_carrier(n->tap_fd, false);
-	n->ifindex = netdev_get_ifindex(n->manager->nl, n->config.device);
-	if (n->ifindex < 0)
-		return device_error(error, n->ifindex, "find the adopted device", n->config.device);
-	return 0;
+/* The lowest metric no network with a default route uses. */
+static uint32_t pick_metric(Daemon *d) {
+	for (uint32_t metric = ROUTE_METRIC_BASE;; metric++) {
+		bool used = false;
+
+		for (Object *o = d->objects; o; o = o->next)
+			if (network_settings(o)->default_route > 0 && network_settings(o)->metric == metric)
+				used = true;
+		if (!used)
+			return metric;
+	}
 }
 
-static int network_make_device(Network *n, sd_bus_error *error) {
-	NetworkConfig *c = &n->config;
-	struct nl_sock *nl = n->manager->nl;
-	int r;
+static int network_complete(Daemon *d, void *settings, sd_bus_error *error) {
+	NetworkSettings *s = settings;
+	union in_addr_union ignored;
+	unsigned max_prefix;
+	uint32_t mtu_min;
+	int family, r;
 
-	n->tap_fd = tap_open(c->device, c->framing == FRAMING_VNET ? TAP_VNET_OFFLOAD : TAP_VNET_HDR);
-	n->tap_vnet_hdr = true;
-	if (n->tap_fd == -EEXIST)
-		return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
-		                         "A network device named '%s' exists already; "
-		                         "pick another name or remove that device.", c->device);
-	if (n->tap_fd < 0)
-		return device_error(error, n->tap_fd, "create the TAP device", c->device);
+	if (!s->device)
+		return invalid(error, "Device", "");
+	if (s->vsock_port == 0)
+		return invalid(error, "VsockPort", "0");
+	if (!s->address.address)
+		return invalid(error, "Address", "");
+	family = inet_pton(AF_INET, s->address.address, &ignored) == 1 ? AF_INET : AF_INET6;
 
-	/* No host yet: the container sees link down until one connects. */
-	r = tap_set_carrier(n->tap_fd, false);
-	if (r < 0)
-		return device_error(error, r, "set the carrier", c->device);
+	max_prefix = family == AF_INET ? 32U : 128U;
+	if (s->prefix_len == 0)
+		s->prefix_len = family == AF_INET ? NETWORK_PREFIX_DEFAULT_IPV4 : NETWORK_PREFIX_DEFAULT_IPV6;
+	if (s->prefix_len > max_prefix)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Invalid prefix length %u for %s: at most %u.",
+		                         s->prefix_len, s->address.address, max_prefix);
 
-	n->ifindex = netdev_get_ifindex(nl, c->device);
-	if (n->ifindex < 0)
-		return device_error(error, n->ifindex, "find the new device", c->device);
+	if (s->gateway && (inet_pton(family, s->gateway, &ignored) != 1))
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "Gateway %s and address %s are of different families: "
+		                         "give both as IPv4 or both as IPv6.", s->gateway, s->address.address);
+	s->default_route = s->gateway && s->default_route != 0;
 
-	r = netdev_configure(nl, n->ifindex, &c->mac, c->mtu, true);
-	if (r < 0)
-		return device_error(error, r, "set MAC, MTU and bring up", c->device);
+	mtu_min = family == AF_INET6 ? NETWORK_MTU_MIN_IPV6 : NETWORK_MTU_MIN;
+	if (s->mtu == 0)
+		s->mtu = NETWORK_MTU_DEFAULT;
+	if (s->mtu < mtu_min || s->mtu > NETWORK_MTU_MAX)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Invalid MTU %u: use %u to %u.",
+		                         s->mtu, mtu_min, NETWORK_MTU_MAX);
 
-	r = netdev_add_address(nl, n->ifindex, c->family, &c->address, c->prefix_len);
-	if (r < 0)
-		return device_error(error, r, "add the address", c->device);
+	if (!s->mac) {
+		struct ether_addr mac;
 
-	if (c->default_route) {
-		r = netdev_add_default_route(nl, n->ifindex, c->family, &c->gateway, n->metric);
-		if (r == -ENETUNREACH || r == -EINVAL)
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "Cannot route via gateway %s: it is not on the network "
-			                         "%s/%u.", c->gateway_string, c->address_string, c->prefix_len);
-		if (r == -EEXIST)
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "A default route with metric %u exists already; "
-			                         "attach with DefaultRoute=false.", n->metric);
+		r = ether_addr_random(&mac);
 		if (r < 0)
-			return device_error(error, r, "add the default route", c->device);
+			return sd_bus_error_set_errnof(error, -r, "Failed to make a random MAC address: %m");
+		s->mac = malloc(ETHER_ADDR_STRING_MAX);
+		if (!s->mac)
+			return -ENOMEM;
+		ether_addr_format(&mac, s->mac);
 	}
-	return 0;
+	if (s->metric == 0)
+		s->metric = pick_metric(d);
+	return host_port_settings_complete(&s->host, s->vsock_port, true, error);
 }
 
-static int network_listen(Network *n, sd_bus_error *error) {
-	char text[SOCKET_ADDRESS_STRING_MAX];
-	int r;
+static int network_conflict(Daemon *d, const void *settings, sd_bus_error *error) {
+	const NetworkSettings *s = settings;
 
-	if (n->config.listen_fd >= 0) {
-		r = listener_new_from_fd(&n->listener, n->manager->event, TAKE_FD(n->config.listen_fd),
-		                         on_host_connect, n);
-		if (r < 0)
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "ListenFD is not a listening stream socket: %s.", strerror(-r));
-	} else {
-		socket_address_format(&n->config.listen, text, sizeof(text));
-		r = listener_new(&n->listener, n->manager->event, &n->config.listen, on_host_connect, n);
-		if (r == -EADDRINUSE)
+	for (Object *o = d->objects; o; o = o->next) {
+		if (strcmp(network_settings(o)->device, s->device) == 0)
+			return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
+			                         "A network is attached as '%s' already; detach it first "
+			                         "or pick another device name.", s->device);
+		if (network_settings(o)->vsock_port == s->vsock_port)
 			return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
-			                         "%s is in use by another program; pick another port.", text);
-		if (r < 0)
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "Cannot listen on %s: %s.", text, strerror(-r));
+			                         "Vsock port %u is used by network '%s'; pick another port.",
+			                         s->vsock_port, network_settings(o)->device);
 	}
-
-	socket_address_format(listener_get_address(n->listener), text, sizeof(text));
-	n->listen_string = strdup(text);
-	return n->listen_string ? 0 : -ENOMEM;
-}
-
-int network_new(Network **ret, Manager *m, NetworkConfig *config, uint32_t metric,
-                NetworkAdopt *adopt, sd_bus_error *error) {
-	_cleanup_(network_freep) Network *n = NULL;
-	_cleanup_close_ int tap_fd = TAKE_FD(adopt->tap_fd), conn_fd = TAKE_FD(adopt->conn_fd);
-	int r;
-
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	n->manager = m;
-	n->tap_fd = -1;
-	n->conn_fd = -1;
-	n->metric = metric;
-	n->config = *config;
-	*config = (NetworkConfig) { .listen_fd = -1 };
-
-	r = sd_bus_path_encode(FORWARDER_NETWORK_PREFIX, n->config.device, &n->path);
-	if (r < 0)
-		return r;
-
-	if (tap_fd >= 0)
-		r = network_adopt_device(n, TAKE_FD(tap_fd), error);
-	else
-		r = network_make_device(n, error);
-	if (r < 0)
-		return r;
-
-	r = network_listen(n, error);
-	if (r < 0)
-		return r;
-
-	network_keep_fd(n, "tap", n->tap_fd);
-	network_keep_fd(n, "listen", listener_get_fd(n->listener));
-
-	if (conn_fd >= 0) {
-		Peer peer;
-
-		if (stream_get_peer(conn_fd, &peer) >= 0 && stream_prepare(conn_fd) >= 0)
-			(void) network_start_link(n, TAKE_FD(conn_fd), &peer);
-		else
-			network_drop_fd(n, "conn");
-	}
-
-	log_info("%s: attached, %s/%u, MAC %s, MTU %u, listening on %s.", n->config.device,
-	         n->config.address_string, n->config.prefix_len, n->config.mac_string,
-	         n->config.mtu, n->listen_string);
-	*ret = TAKE_PTR(n);
 	return 0;
 }
 
-void network_forget(Network *n) {
-	network_drop_fd(n, "conn");
-	network_drop_fd(n, "listen");
-	network_drop_fd(n, "tap");
+static int network_setup(Object *o, int adopt_fd, Device **ret, sd_bus_error *error) {
+	const NetworkSettings *s = network_settings(o);
+	TapDeviceConfig config = {
+		.name = s->device,
+		.mtu = s->mtu,
+		.prefix_len = s->prefix_len,
+		.default_route = s->default_route > 0,
+		.metric = s->metric,
+		.offload = s->host.framing == FRAMING_VNET,
+	};
+
+	config.family = inet_pton(AF_INET, s->address.address, &config.address) == 1 ? AF_INET : AF_INET6;
+	if (config.family == AF_INET6)
+		(void) inet_pton(AF_INET6, s->address.address, &config.address);
+	if (s->gateway)
+		(void) inet_pton(config.family, s->gateway, &config.gateway);
+	(void) ether_addr_parse(s->mac, &config.mac);
+	return device_tap_new(ret, o->daemon->nl, &config, adopt_fd, error);
 }
 
-Network *network_free(Network *n) {
-	if (!n)
-		return NULL;
+static int network_append_created(sd_bus_message *reply, Object *o) {
+	return sd_bus_message_append(reply, "s", network_settings(o)->mac);
+}
 
-	network_disconnect(n);
-	capture_free(n->capture);
-	listener_free(n->listener);
-	/* The device is not persistent: closing its last fd deletes it,
-	 * and its addresses and routes with it. */
-	safe_close(n->tap_fd);
-	network_config_done(&n->config);
-	free(n->listen_string);
-	free(n->path);
-	free(n);
-	return NULL;
+static int network_append_row(sd_bus_message *reply, Object *o) {
+	const NetworkSettings *s = network_settings(o);
+	_cleanup_free_ char *address = NULL;
+
+	if (asprintf(&address, "%s/%u", s->address.address, s->prefix_len) < 0)
+		return -ENOMEM;
+	return sd_bus_message_append(reply, "(susssso)", s->device, s->vsock_port, address, s->gateway ?: "",
+	                             s->mac, host_port_state_to_string(host_port_get_state(o->port)), o->path);
+}
+
+static int network_no_such(sd_bus_error *error, const char *key) {
+	return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_NETWORK,
+	                         "No network is attached as '%s'; 'arcactl list' shows the attached ones.", key);
+}
+
+const ObjectType network_type = {
+	.noun = "network",
+	.path_prefix = FORWARDER_NETWORK_PREFIX,
+	.interface = FORWARDER_NETWORK_INTERFACE,
+	.count_property = "NetworkCount",
+	.status_count = "Networks",
+	.create_method = "AttachNetwork",
+	.create_action = "attach networks",
+	.create_result = "os",
+	.create_result_names = SD_BUS_PARAM(network) SD_BUS_PARAM(mac),
+	.remove_method = "DetachNetwork",
+	.remove_action = "detach networks",
+	.list_method = "ListNetworks",
+	.list_signature = "a(susssso)",
+	.list_names = SD_BUS_PARAM(networks),
+	.no_such_error = BUS_ERROR_NO_SUCH_NETWORK,
+	.fields = network_fields,
+	.settings_size = sizeof(NetworkSettings),
+	.key = "Device",
+	.host_offset = offsetof(NetworkSettings, host),
+	.mac_offset = offsetof(NetworkSettings, mac),
+	.container_side = LINK_SIDE_DEVICE,
+	.complete = network_complete,
+	.conflict = network_conflict,
+	.setup = network_setup,
+	.append_created = network_append_created,
+	.append_row = network_append_row,
+	.no_such = network_no_such,
+};
+
+void network_update_resolv_conf(Daemon *d) {
+	_cleanup_free_ char **servers = NULL;
+	size_t n = 0, i = 0;
+
+	for (Object *o = d->objects; o; o = o->next)
+		n += strv_length(network_settings(o)->dns);
+	/* Without DNS servers from us, the file is not ours: as it was. */
+	if (n == 0) {
+		(void) resolv_conf_restore(resolv_conf, d->state_dir);
+		return;
+	}
+
+	servers = calloc(n + 1, sizeof(char *));
+	if (!servers)
+		return;
+	for (Object *o = d->objects; o; o = o->next)
+		for (char **s = network_settings(o)->dns; s && *s; s++)
+			servers[i++] = *s;
+	(void) resolv_conf_write(resolv_conf, d->state_dir, servers);
+}
+
+void network_stop(Daemon *d, bool restarting) {
+	/* The networks go with us, and so do their DNS servers. */
+	if (!restarting)
+		(void) resolv_conf_restore(resolv_conf, d->state_dir);
 }

@@ -9,12 +9,12 @@
 
 #include "address.h"
 #include "bus.h"
+#include "fieldtype.h"
 #include "frame.h"
 #include "listener.h"
 #include "stream.h"
 #include "log.h"
 
-#define BUS_OPTIONS_MAX 32
 
 typedef struct BusPeer BusPeer;
 struct BusPeer {
@@ -285,74 +285,13 @@ int bus_verify_root(sd_bus_message *m, const char *action, sd_bus_error *error) 
 	return 0;
 }
 
-int bus_read_options(sd_bus_message *m, const BusOption *table, void *options,
-                     sd_bus_error *error) {
-	bool seen[BUS_OPTIONS_MAX] = {};
-	int r;
-
-	r = sd_bus_message_enter_container(m, 'a', "{sv}");
-	if (r < 0)
-		return r;
-
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const BusOption *o;
-		const char *name;
-		size_t i;
-
-		r = sd_bus_message_read(m, "s", &name);
-		if (r < 0)
-			return r;
-
-		for (o = table, i = 0; o->name; o++, i++)
-			if (strcmp(o->name, name) == 0)
-				break;
-		if (!o->name) {
-			char known[512] = "";
-			for (const BusOption *k = table; k->name; k++) {
-				if (k != table)
-					strncat(known, ", ", sizeof(known) - strlen(known) - 1);
-				strncat(known, k->name, sizeof(known) - strlen(known) - 1);
-			}
-			return sd_bus_error_setf(error, BUS_ERROR_UNKNOWN_OPTION,
-			                         "Unknown option '%s'. Known options: %s.", name, known);
-		}
-		if (i >= BUS_OPTIONS_MAX || seen[i])
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "Option '%s' is given more than once.", name);
-		seen[i] = true;
-
-		r = sd_bus_message_enter_container(m, 'v', o->signature);
-		if (r == -ENXIO) {
-			const char *contents = NULL;
-			(void) sd_bus_message_peek_type(m, NULL, &contents);
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "Option '%s' must be of type '%s', not '%s'.",
-			                         name, o->signature, contents ?: "?");
-		}
-		if (r < 0)
-			return r;
-
-		r = o->parse(m, name, (uint8_t *) options + o->offset, error);
-		if (r < 0)
-			return r;
-
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-
-	return sd_bus_message_exit_container(m);
-}
-
-static const BusOption capture_options_table[] = {
-	{ "MaxFrames", "t", bus_option_u64, offsetof(CaptureLimits, max_frames) },
-	{ "MaxBytes", "t", bus_option_u64, offsetof(CaptureLimits, max_bytes) },
-	{ "SnapLength", "u", bus_option_u32, offsetof(CaptureLimits, snap_bytes) },
+static const Field capture_fields[] = {
+	{ .name = "MaxFrames", .type = &field_type_bytes, .offset = offsetof(CaptureLimits, max_frames),
+	  .flags = FIELD_OPTION },
+	{ .name = "MaxBytes", .type = &field_type_bytes, .offset = offsetof(CaptureLimits, max_bytes),
+	  .flags = FIELD_OPTION },
+	{ .name = "SnapLength", .type = &field_type_u32, .offset = offsetof(CaptureLimits, snap_bytes),
+	  .flags = FIELD_OPTION },
 	{}
 };
 
@@ -375,7 +314,7 @@ int bus_method_capture(sd_bus_message *m, sd_event *event, const char *name, Cap
 	r = bus_verify_root(m, "capture traffic", error);
 	if (r < 0)
 		return r;
-	r = bus_read_options(m, capture_options_table, &limits, error);
+	r = fields_read_call(m, capture_fields, &limits, error);
 	if (r < 0)
 		return r;
 	if (limits.max_frames == 0)
@@ -404,96 +343,6 @@ int bus_method_capture(sd_bus_message *m, sd_event *event, const char *name, Cap
 	return sd_bus_reply_method_return(m, "h", read_end);
 }
 
-int bus_option_string(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
-	const char *s;
-	char *copy;
-	int r;
-
-	r = sd_bus_message_read(m, "s", &s);
-	if (r < 0)
-		return r;
-	copy = strdup(s);
-	if (!copy)
-		return -ENOMEM;
-	free(*(char **) field);
-	*(char **) field = copy;
-	return 0;
-}
-
-int bus_option_u32(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
-	return sd_bus_message_read(m, "u", (uint32_t *) field);
-}
-
-int bus_option_u64(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
-	return sd_bus_message_read(m, "t", (uint64_t *) field);
-}
-
-int bus_option_bool(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
-	int b, r;
-
-	r = sd_bus_message_read(m, "b", &b);
-	if (r < 0)
-		return r;
-	*(int *) field = !!b;
-	return 0;
-}
-
-int bus_option_strv(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
-	char **l = NULL;
-	int r;
-
-	r = sd_bus_message_read_strv(m, &l);
-	if (r < 0)
-		return r;
-	strv_free(*(char ***) field);
-	*(char ***) field = l;
-	return 0;
-}
-
-int bus_option_fd(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
-	int fd, copy, r;
-
-	r = sd_bus_message_read(m, "h", &fd);
-	if (r < 0)
-		return r;
-	/* The message owns fd; keep our own. */
-	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (copy < 0)
-		return -errno;
-	safe_close(*(int *) field);
-	*(int *) field = copy;
-	return 0;
-}
-
-int bus_option_allowlist(sd_bus_message *m, const char *name, void *field, sd_bus_error *error) {
-	PeerAllowlist *a = field;
-	const void *cids;
-	size_t size;
-	int r;
-
-	r = sd_bus_message_read_array(m, 'u', &cids, &size);
-	if (r < 0)
-		return r;
-	if (size == 0 || size / sizeof(uint32_t) > PEER_ALLOWLIST_MAX)
-		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-		                         "%s takes 1 to %u vsock CIDs (the host is 2).", name,
-		                         PEER_ALLOWLIST_MAX);
-	a->n = size / sizeof(uint32_t);
-	memcpy(a->cids, cids, size);
-	return 0;
-}
-
-int bus_property_get_allowlist(sd_bus *bus, const char *path, const char *interface,
-                               const char *property, sd_bus_message *reply, void *userdata,
-                               sd_bus_error *error) {
-	const PeerAllowlist *a = userdata;
-	const uint32_t host = VMADDR_CID_HOST;
-
-	if (a->n == 0)
-		return sd_bus_message_append_array(reply, 'u', &host, sizeof(host));
-	return sd_bus_message_append_array(reply, 'u', a->cids, a->n * sizeof(uint32_t));
-}
-
 void strv_free(char **l) {
 	if (!l)
 		return;
@@ -508,12 +357,4 @@ size_t strv_length(char *const *l) {
 	while (l && l[n])
 		n++;
 	return n;
-}
-
-int bus_property_get_framing(sd_bus *bus, const char *path, const char *interface,
-                             const char *property, sd_bus_message *reply, void *userdata,
-                             sd_bus_error *error) {
-	const Framing *f = userdata;
-
-	return sd_bus_message_append(reply, "s", framing_to_string(*f));
 }

@@ -10,8 +10,6 @@
  *   vtables on each connection, so both modes see the same objects.
  * - bus_verify_root(): mutating methods are for root, checked here and not
  *   only in the bus policy.
- * - bus_read_options(): the a{sv} options of a method against a table of
- *   known names and types; unknown names and wrong types are errors.
  * - bus_method_capture(): the Capture method of networks and relays.
  * - The org.arca.Error.* names.
  */
@@ -62,46 +60,6 @@ void bus_server_emit_object_removed(BusServer *s, const char *path);
 
 /* 0 if the caller is root; otherwise sets AccessDenied and returns < 0. */
 int bus_verify_root(sd_bus_message *m, const char *action, sd_bus_error *error);
-
-/* Reads one option's value (the variant is already entered, with the
- * table's signature) into the storage at `field`. */
-typedef int (*BusOptionParser)(sd_bus_message *m, const char *name, void *field,
-                               sd_bus_error *error);
-
-typedef struct BusOption {
-	const char *name;
-	const char *signature;
-	BusOptionParser parse;
-	size_t offset;          /* of the field in the options struct */
-} BusOption;
-
-/* Reads an a{sv} into `options` (a struct the offsets point into). Sets a
- * named error and returns < 0 for an unknown name, a wrong type, a name
- * given twice, or a value the parser refuses. */
-int bus_read_options(sd_bus_message *m, const BusOption *table, void *options,
-                     sd_bus_error *error);
-
-/* Parsers for the common types: char* (strdup'd; free it), uint32_t,
- * uint64_t, bool (stored as int, -1 while unset), char** (NULL-terminated
- * list), and int fd (F_DUPFD_CLOEXEC'd; close it; -1 while unset). */
-int bus_option_string(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
-int bus_option_u32(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
-int bus_option_u64(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
-int bus_option_bool(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
-int bus_option_strv(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
-int bus_option_fd(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
-/* "au" into a PeerAllowlist: 1 to PEER_ALLOWLIST_MAX CIDs. */
-int bus_option_allowlist(sd_bus_message *m, const char *name, void *field, sd_bus_error *error);
-
-/* A property getter for a PeerAllowlist field, as "au". */
-int bus_property_get_allowlist(sd_bus *bus, const char *path, const char *interface,
-                               const char *property, sd_bus_message *reply, void *userdata,
-                               sd_bus_error *error);
-
-/* A property getter for a Framing field (SD_BUS_PROPERTY's offset). */
-int bus_property_get_framing(sd_bus *bus, const char *path, const char *interface,
-                             const char *property, sd_bus_message *reply, void *userdata,
-                             sd_bus_error *error);
 
 /*
  * Capture(a{sv} options) -> h of a network or relay, `name` in messages:

@@ -31,16 +31,14 @@ static char *strip(char *s) {
 	return s;
 }
 
-int conf_parse_stream(FILE *f, const char *name, const ConfItem *table, void *data,
-                      char error[static CONF_ERROR_MAX]) {
-	bool seen[CONF_KEYS_MAX] = {};
+int conf_parse_stream_with(FILE *f, const char *name, ConfSetter set, void *userdata,
+                           char error[static CONF_ERROR_MAX]) {
 	char line[CONF_LINE_MAX];
 	unsigned n = 0;
 
 	while (fgets(line, sizeof(line), f)) {
-		const ConfItem *item;
 		char *key, *value, *eq;
-		size_t i;
+		int r;
 
 		n++;
 		if (!strchr(line, '\n') && !feof(f)) {
@@ -60,23 +58,15 @@ int conf_parse_stream(FILE *f, const char *name, const ConfItem *table, void *da
 		key = strip(key);
 		value = strip(eq + 1);
 
-		for (item = table, i = 0; item->key; item++, i++)
-			if (strcmp(item->key, key) == 0)
-				break;
-		if (!item->key) {
+		r = set(key, value, userdata);
+		if (r == -ENOKEY)
 			snprintf(error, CONF_ERROR_MAX, "%s:%u: unknown key '%s'", name, n, key);
-			return -EINVAL;
-		}
-		if (i >= CONF_KEYS_MAX || seen[i]) {
+		else if (r == -EEXIST)
 			snprintf(error, CONF_ERROR_MAX, "%s:%u: '%s' is set twice", name, n, key);
-			return -EINVAL;
-		}
-		seen[i] = true;
-
-		if (item->parse(value, (uint8_t *) data + item->offset) < 0) {
+		else if (r < 0)
 			snprintf(error, CONF_ERROR_MAX, "%s:%u: invalid value '%s' for %s", name, n, value, key);
+		if (r < 0)
 			return -EINVAL;
-		}
 	}
 
 	if (ferror(f)) {
@@ -86,8 +76,8 @@ int conf_parse_stream(FILE *f, const char *name, const ConfItem *table, void *da
 	return 0;
 }
 
-int conf_parse_file(const char *path, const ConfItem *table, void *data,
-                    char error[static CONF_ERROR_MAX]) {
+int conf_parse_file_with(const char *path, ConfSetter set, void *userdata,
+                         char error[static CONF_ERROR_MAX]) {
 	FILE *f;
 	int r;
 
@@ -97,9 +87,42 @@ int conf_parse_file(const char *path, const ConfItem *table, void *data,
 		snprintf(error, CONF_ERROR_MAX, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	r = conf_parse_stream(f, path, table, data, error);
+	r = conf_parse_stream_with(f, path, set, userdata, error);
 	fclose(f);
 	return r;
+}
+
+typedef struct TableContext {
+	const ConfItem *table;
+	void *data;
+	bool seen[CONF_KEYS_MAX];
+} TableContext;
+
+static int set_from_table(const char *key, const char *value, void *userdata) {
+	TableContext *c = userdata;
+	const ConfItem *item;
+	size_t i;
+
+	for (item = c->table, i = 0; item->key; item++, i++)
+		if (strcmp(item->key, key) == 0)
+			break;
+	if (!item->key)
+		return -ENOKEY;
+	if (i >= CONF_KEYS_MAX || c->seen[i])
+		return -EEXIST;
+	c->seen[i] = true;
+	return item->parse(value, (uint8_t *) c->data + item->offset) < 0 ? -EINVAL : 0;
+}
+
+int conf_parse_stream(FILE *f, const char *name, const ConfItem *table, void *data,
+                      char error[static CONF_ERROR_MAX]) {
+	return conf_parse_stream_with(f, name, set_from_table, &(TableContext) { .table = table, .data = data },
+	                              error);
+}
+
+int conf_parse_file(const char *path, const ConfItem *table, void *data,
+                    char error[static CONF_ERROR_MAX]) {
+	return conf_parse_file_with(path, set_from_table, &(TableContext) { .table = table, .data = data }, error);
 }
 
 int conf_parse_string(const char *value, void *field) {

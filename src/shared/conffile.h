@@ -32,6 +32,15 @@ int conf_parse_file(const char *path, const ConfItem *table, void *data,
 int conf_parse_stream(FILE *f, const char *name, const ConfItem *table, void *data,
                       char error[static CONF_ERROR_MAX]);
 
+/* The same with a function of our own for each KEY=VALUE: it returns 0,
+ * -ENOKEY for an unknown key, -EEXIST for one set twice, or -EINVAL for a
+ * value it refuses, and the message says so. */
+typedef int (*ConfSetter)(const char *key, const char *value, void *userdata);
+int conf_parse_file_with(const char *path, ConfSetter set, void *userdata,
+                         char error[static CONF_ERROR_MAX]);
+int conf_parse_stream_with(FILE *f, const char *name, ConfSetter set, void *userdata,
+                           char error[static CONF_ERROR_MAX]);
+
 /* Parsers: char* (strdup'd), uint32_t, uint64_t, int boolean
  * (yes/no/true/false/1/0/on/off), char** (white-space separated). */
 int conf_parse_string(const char *value, void *field);

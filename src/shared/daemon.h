@@ -2,13 +2,70 @@
 #pragma once
 
 /*
- * What every daemon's main() does the same way: the event loop with
- * SIGTERM/SIGINT ending it and the service manager's watchdog fed, and
- * the command line options both daemons share.
+ * A daemon of the project, as main() runs it: the command line (--help,
+ * --version, --bus, --state-dir, --log-level and the daemon's own
+ * options), the fds socket activation and the fd store passed, the event
+ * loop with SIGTERM/SIGINT and the watchdog, the objects brought back from
+ * the state directory, D-Bus (the system bus or peer-to-peer), READY and
+ * STATUS for the service manager, and shutdown. Each daemon describes
+ * itself in a DaemonType and its main() is daemon_main().
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
+
+#include "bus.h"
+#include "object.h"
+
+struct nl_sock;
+
+typedef struct DaemonOption {
+	const char *name;               /* "ovs-db": --ovs-db=VALUE */
+	const char *metavar;            /* "ADDRESS" */
+	const char *help;               /* lines of --help; '\n' between them */
+	/* Takes the value; < 0 with the problem logged refuses it. */
+	int (*parse)(const char *value);
+} DaemonOption;
+
+typedef struct DaemonType {
+	const char *program;            /* "arca-forwarderd" */
+	const char *summary;            /* what --help says it does */
+	const char *bus_name;
+	const char *manager_path;
+	const char *manager_interface;
+	const char *state_dir;          /* the default of --state-dir */
+	const DaemonOption *options;    /* ends with {} */
+	const ObjectType *object_type;
+	/* Once the objects are back, before the bus: sweeping, say. */
+	void (*start)(Daemon *d);
+	/* After an object was added or removed. */
+	void (*objects_changed)(Daemon *d);
+	/* On shutdown, before the objects go. restarting: a service manager
+	 * keeps the fds for the next daemon. */
+	void (*stop)(Daemon *d, bool restarting);
+} DaemonType;
+
+struct Daemon {
+	const DaemonType *type;
+	sd_event *event;
+	struct nl_sock *nl;
+	BusServer *bus;
+	const char *state_dir;
+	uint64_t start_usec;
+	Object *objects;                /* in the order they were made */
+	uint32_t n_objects;
+	Probe *probes;                  /* creates waiting for their probe */
+	/* The bus tables, built from the type once. */
+	struct ManagerTable *manager_table;
+	sd_bus_vtable *settings_vtable;
+};
+
+/* Runs the daemon; returns the exit status. */
+int daemon_main(const DaemonType *type, int argc, char *argv[]);
+
+/* STATUS= for the service manager: how many objects, how many connected. */
+void daemon_notify_status(Daemon *d);
 
 /* Blocks SIGTERM, SIGINT and SIGCHLD (child watches need it) and makes the
  * first two exit the loop. Enables the watchdog if WATCHDOG_USEC is set. */

@@ -17,7 +17,7 @@
 #include "macro.h"
 
 #define OVS_VSCTL_DEFAULT "ovs-vsctl"
-#define OVS_TIMEOUT_SEC_DEFAULT 5U
+#define OVS_TIMEOUT_SEC_DEFAULT 5
 /* external-ids:arca-owner on every port we make, to find ours after a crash. */
 #define OVS_OWNER_KEY "arca-owner"
 #define OVS_OWNER_VALUE "arca-relayd"

@@ -35,7 +35,7 @@ say "helper: arca-relayd, relay 5001 on br-int for the container's MAC"
 start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" \
 	--bus="$TMP/relay.bus" --ovs-db="$OVS_DB" --state-dir="$TMP/relay-state"
 show_log_on_failure "$TMP/relayd.log"
-wait_for "arca-relayd" "${RL[@]}" call "${RLM[@]}" GetStats
+wait_for "arca-relayd" "${RL[@]}" call "${RLM[@]}" GetStatus
 "${RL[@]}" call "${RLM[@]}" StartRelay 'usssua{sv}' 5001 br-int "" 02:42:ac:12:00:02 0 \
 	1 Listen s "$TMP/relay.sock"
 

@@ -55,7 +55,7 @@ start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" \
 	--log-level=notice
 show_log_on_failure "$TMP/relayd.log"
 wait_for arca-forwarderd bus_call "$FW" $FWM GetStatus ""
-wait_for arca-relayd bus_call "$RL" $RLM GetStats ""
+wait_for arca-relayd bus_call "$RL" $RLM GetStatus ""
 FWPID=$(pid_of fw.bus) RLPID=$(pid_of rl.bus)
 
 say "a steady link on each daemon, watched throughout"
@@ -137,8 +137,8 @@ bus_call "$RL2" $RLM StartRelay 'usssua{sv}' 6100 br-int "" "" 0 \
 HANG_CALL=$!
 sleep 0.5
 start=$(date +%s%N)
-bus_call "$RL2" $RLM GetStats "" >/dev/null || fail "no answer while ovs-vsctl hangs"
-echo "   GetStats answered in $(( ($(date +%s%N) - start) / 1000000 )) ms while ovs-vsctl hung"
+bus_call "$RL2" $RLM GetStatus "" >/dev/null || fail "no answer while ovs-vsctl hangs"
+echo "   GetStatus answered in $(( ($(date +%s%N) - start) / 1000000 )) ms while ovs-vsctl hung"
 [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1000 ] || fail "the daemon waited for ovs-vsctl"
 ! wait "$HANG_CALL" || fail "StartRelay succeeded with a hanging ovs-vsctl"
 grep -q "error org.arca.Error.OvsFailed:.*timed out" "$TMP/hang.out" || fail "StartRelay: $(cat "$TMP/hang.out")"

@@ -156,7 +156,7 @@ scenario() {
 
 	say "[$mode] status and listing"
 	out=$(bus_call "$ADDR" $M GetStatus "")
-	case "$out" in '["'*'", 2, '*) ;; *) fail "GetStatus: $out" ;; esac
+	case "$out" in '{"Version": "'*'", "Networks": 2, '*) ;; *) fail "GetStatus: $out" ;; esac
 	out=$(bus_call "$ADDR" $M ListNetworks "")
 	case "$out" in '[["eth0", 5000, "10.77.0.2/24", "10.77.0.1", "02:42:ac:12:00:02", "listening", "/org/arca/Forwarder1/network/eth0"], ["eth1", 5001, "fd00:78::2/64"'*) ;;
 	*) fail "ListNetworks: $out" ;; esac
@@ -216,7 +216,7 @@ ADDR=p2p:unix:path=$TMP/forwarder.bus
 start_daemon arca-forwarderd ip netns exec "$NS" \
 	"$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/forwarder.bus" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
 wait_for "the peer-to-peer socket" bus_call "$ADDR" $M GetStatus ""
-busctl --address="unix:path=$TMP/forwarder.bus" call $M GetStatus | grep -q '^suttttttt' \
+busctl --address="unix:path=$TMP/forwarder.bus" call $M GetStatus | grep -q '^a{sv} 11 "Version" s ' \
 	|| fail "busctl cannot talk to the peer-to-peer socket"
 scenario peer-to-peer
 stop_forwarderd

@@ -36,7 +36,7 @@ ADDR=$DBUS_SYSTEM_BUS_ADDRESS
 start_relayd() {
 	start_daemon arca-relayd ip netns exec "$HELPER" env DBUS_SYSTEM_BUS_ADDRESS="$ADDR" \
 		"$BUILD/src/relayd/arca-relayd" --ovs-db="$OVS_DB" --state-dir="$TMP/state" "$@"
-	wait_for "org.arca.Relay1 on the bus" bus_call "$ADDR" $M GetStats ""
+	wait_for "org.arca.Relay1 on the bus" bus_call "$ADDR" $M GetStatus ""
 }
 show_log_on_failure "$TMP/arca-relayd.log"
 start_relayd --log-level=debug

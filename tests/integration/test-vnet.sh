@@ -60,7 +60,7 @@ show_log_on_failure "$TMP/relayd.log"
 start_daemon forwarderd ip netns exec "$CTR" "$BUILD/src/forwarderd/arca-forwarderd" \
 	--bus="$TMP/forwarder.bus" --state-dir="$TMP/state"
 show_log_on_failure "$TMP/forwarderd.log"
-wait_for arca-relayd bus_call "$RL" $RLM GetStats ""
+wait_for arca-relayd bus_call "$RL" $RLM GetStatus ""
 wait_for arca-forwarderd bus_call "$FW" $FWM GetStatus ""
 
 expect_error org.arca.Error.InvalidArgument bus_call "$FW" $FWM AttachNetwork 'sussua{sv}' \

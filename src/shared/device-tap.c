@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "device-tap.h"
+#include "log.h"
+#include "tap.h"
+
+typedef struct TapDevice {
+	Device device;
+	char *name;
+} TapDevice;
+
+static void tap_device_open(Device *d) {
+	(void) tap_set_carrier(d->fd, true);
+	device_done(d, 0);
+}
+
+static void tap_device_close(Device *d, bool broken) {
+	TapDevice *t = (TapDevice *) d;
+
+	(void) tap_set_carrier(d->fd, false);
+	/* A TAP fd only fails when its device is gone. */
+	if (broken)
+		device_fail(d, -ENODEV, "The device %s is gone; detach the network and attach it again.", t->name);
+	else
+		device_done(d, 0);
+}
+
+static void tap_device_free(Device *d) {
+	TapDevice *t = (TapDevice *) d;
+
+	free(t->name);
+	free(t);
+}
+
+static const DeviceOps tap_device_ops = {
+	.persistent = true,
+	.open = tap_device_open,
+	.close = tap_device_close,
+	.free = tap_device_free,
+};
+
+static int device_error(sd_bus_error *error, int r, const char *what, const char *name) {
+	log_error_errno(r, "%s: failed to %s: %m", name, what);
+	return sd_bus_error_setf(error, BUS_ERROR_DEVICE_FAILED, "Failed to %s on %s: %s.", what, name,
+	                         strerror(-r));
+}
+
+/* A device kept in the fd store across a restart is configured already. */
+static int tap_adopt(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, int fd, sd_bus_error *error) {
+	d->fd = fd;
+	/* An earlier daemon may have made a length32 device without one. */
+	d->vnet_hdr = tap_has_vnet_hdr(fd) > 0;
+	(void) tap_set_carrier(fd, false);
+	d->ifindex = netdev_get_ifindex(nl, c->name);
+	if (d->ifindex < 0)
+		return device_error(error, d->ifindex, "find the adopted device", c->name);
+	return 0;
+}
+
+static int tap_make(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, sd_bus_error *error) {
+	char gateway[INET6_ADDRSTRLEN] = "", address[INET6_ADDRSTRLEN] = "";
+	int r;
+
+	d->fd = tap_open(c->name, c->offload ? TAP_VNET_OFFLOAD : TAP_VNET_HDR);
+	d->vnet_hdr = true;
+	if (d->fd == -EEXIST)
+		return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
+		                         "A network device named '%s' exists already; "
+		                         "pick another name or remove that device.", c->name);
+	if (d->fd < 0)
+		return device_error(error, d->fd, "create the TAP device", c->name);
+
+	/* No host yet: the container sees link down until one connects. */
+	r = tap_set_carrier(d->fd, false);
+	if (r < 0)
+		return device_error(error, r, "set the carrier", c->name);
+
+	d->ifindex = netdev_get_ifindex(nl, c->name);
+	if (d->ifindex < 0)
+		return device_error(error, d->ifindex, "find the new device", c->name);
+
+	r = netdev_configure(nl, d->ifindex, &c->mac, c->mtu, true);
+	if (r < 0)
+		return device_error(error, r, "set MAC, MTU and bring up", c->name);
+
+	r = netdev_add_address(nl, d->ifindex, c->family, &c->address, c->prefix_len);
+	if (r < 0)
+		return device_error(error, r, "add the address", c->name);
+
+	if (!c->default_route)
+		return 0;
+	r = netdev_add_default_route(nl, d->ifindex, c->family, &c->gateway, c->metric);
+	(void) inet_ntop(c->family, &c->gateway, gateway, sizeof(gateway));
+	(void) inet_ntop(c->family, &c->address, address, sizeof(address));
+	if (r == -ENETUNREACH || r == -EINVAL)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "Cannot route via gateway %s: it is not on the network %s/%u; "
+		                         "give a gateway inside it, or none.", gateway, address, c->prefix_len);
+	if (r == -EEXIST)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "A default route with metric %u exists already; "
+		                         "attach with DefaultRoute=false.", c->metric);
+	if (r < 0)
+		return device_error(error, r, "add the default route", c->name);
+	return 0;
+}
+
+int device_tap_new(Device **ret, struct nl_sock *nl, const TapDeviceConfig *config, int adopt_fd,
+                   sd_bus_error *error) {
+	_cleanup_close_ int fd = adopt_fd;
+	_cleanup_(device_freep) Device *d = NULL;
+	TapDevice *t;
+	int r;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	device_init(&t->device, &tap_device_ops);
+	d = &t->device;
+	t->name = strdup(config->name);
+	if (!t->name)
+		return -ENOMEM;
+	d->mtu = config->mtu;
+
+	if (fd >= 0)
+		r = tap_adopt(d, nl, config, TAKE_FD(fd), error);
+	else
+		r = tap_make(d, nl, config, error);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(d);
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * A device: the side of a host port (hostport.h) where frames leave for
+ * the container or its network. The host port opens it when a host is
+ * admitted and closes it when the host is gone; what opening and closing
+ * mean is the provider's:
+ *
+ *   - a TAP device (device-tap.h) is made with the network and lives as
+ *     long as it does: opening turns its carrier on, closing off;
+ *   - an Open vSwitch internal port (device-ovs.h) or a Linux bridge port
+ *     (device-bridge.h) exists only while a host does: opening makes it,
+ *     closing deletes it.
+ *
+ * Both are asynchronous: the provider reports the end of each through
+ * device_done(), right away or from the event loop later. An open that
+ * fails says why (Device.error) and leaves the device closed, or closable.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+struct nl_sock;
+
+typedef struct Device Device;
+
+/* An open or close finished: error 0 or a negative errno. */
+typedef void (*DeviceDone)(Device *d, int error, void *userdata);
+
+/* The device's fd in the service manager's fd store is "dev-OBJECT". */
+#define DEVICE_FD_PREFIX "dev"
+
+typedef struct DeviceOps {
+	/* Made with its object and kept while it lives, not only while a
+	 * host is there. */
+	bool persistent;
+	/* Makes the device ready to forward: fd, vnet_hdr and mtu set. A
+	 * device that has its fd already (a restarted daemon adopted it)
+	 * needs no more than what the host's arrival changes. */
+	void (*open)(Device *d);
+	/* Lets go of it. broken: its fd failed, the device may be gone; a
+	 * persistent device then reports the error, for good. */
+	void (*close)(Device *d, bool broken);
+	/* The process ends with no loop to wait on and nobody to keep the
+	 * fds: undoes now what closing the fd does not. */
+	void (*shutdown)(Device *d);
+	void (*free)(Device *d);
+} DeviceOps;
+
+struct Device {
+	const DeviceOps *ops;
+	int fd;                 /* -1 while closed */
+	bool vnet_hdr;          /* fd reads and writes a virtio_net_hdr */
+	uint32_t mtu;           /* for the link's length filter; 0: unknown */
+	int ifindex;
+	char *error;            /* why the last open or close failed */
+	bool busy;              /* an open or close is under way */
+
+	DeviceDone done;
+	void *userdata;
+};
+
+/* For providers: the common part, the first member of theirs. */
+void device_init(Device *d, const DeviceOps *ops);
+/* The MTU for the length filter: the configured one, else the device's. */
+void device_set_mtu(Device *d, struct nl_sock *nl, uint32_t configured);
+/* Reports the end of an open or close; the handler may free the device,
+ * so return right after. */
+void device_done(Device *d, int error);
+/* The same for a failure, with what went wrong for Device.error and the
+ * log. */
+void device_fail(Device *d, int error, const char *format, ...) _printf_(3, 4);
+
+void device_open(Device *d, DeviceDone done, void *userdata);
+void device_close(Device *d, bool broken, DeviceDone done, void *userdata);
+void device_shutdown(Device *d);
+Device *device_free(Device *d);
+DEFINE_POINTER_CLEANUP(Device, device_free);

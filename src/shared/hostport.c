@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "ether.h"
+#include "fdstore.h"
+#include "fieldtype.h"
+#include "frame.h"
+#include "hostport.h"
+#include "log.h"
+
+const Field host_port_fields[] = {
+	{ .name = "Framing", .type = &field_type_framing, .offset = offsetof(HostPortSettings, framing),
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
+	  .option = "framing", .metavar = "length32|vnet", .help = "The wire framing (default: length32)" },
+	{ .name = "Listen", .type = &field_type_listen, .offset = offsetof(HostPortSettings, listen),
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
+	  .option = "listen", .metavar = "ADDRESS",
+	  .help = "Listen on ADDRESS instead of vsock::PORT:\nvsock:CID:PORT, vsock::PORT, /path, @name" },
+	{ .name = "ListenFD", .type = &field_type_fd, .offset = offsetof(HostPortSettings, listen_fd),
+	  .flags = FIELD_OPTION },
+	{ .name = "RateLimit", .type = &field_type_bytes, .offset = offsetof(HostPortSettings, rate_limit),
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE,
+	  .option = "rate-limit", .metavar = "BYTES",
+	  .help = "At most BYTES per second each way\n(suffixes K, M, G, T: powers of 1000)" },
+	{ .name = "LockMAC", .type = &field_type_bool, .offset = offsetof(HostPortSettings, lock_mac),
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
+	  .option = "no-lock-mac", .option_value = "no",
+	  .help = "Let frames from the container through whatever\ntheir source MAC address" },
+	{ .name = "AllowedPeers", .type = &field_type_allowlist, .offset = offsetof(HostPortSettings, allowed_peers),
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
+	  .option = "allowed-peers", .metavar = "CID[,CID...]",
+	  .help = "The vsock CIDs that may connect (default: 2,\nthe host)" },
+	{}
+};
+
+static const char *const host_port_state_table[_HOST_PORT_STATE_MAX] = {
+	[HOST_PORT_LISTENING] = "listening",
+	[HOST_PORT_CONNECTING] = "connecting",
+	[HOST_PORT_CONNECTED] = "connected",
+	[HOST_PORT_DISCONNECTING] = "disconnecting",
+	[HOST_PORT_STOPPING] = "stopping",
+	[HOST_PORT_FAILED] = "failed",
+};
+DEFINE_STRING_TABLE_LOOKUP(host_port_state, HostPortState)
+
+int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool have_mac,
+                                sd_bus_error *error) {
+	char text[SOCKET_ADDRESS_STRING_MAX];
+	SocketAddress a;
+
+	if (s->listen && s->listen_fd >= 0)
+		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGUMENT, "Give either Listen or ListenFD, not both.");
+	if (!s->listen && s->listen_fd < 0) {
+		(void) socket_address_vsock(&a, VMADDR_CID_ANY, vsock_port);
+		socket_address_format(&a, text, sizeof(text));
+		s->listen = strdup(text);
+		if (!s->listen)
+			return -ENOMEM;
+	}
+	if (s->lock_mac > 0 && !have_mac)
+		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGUMENT,
+		                        "LockMAC needs the container's MAC: give one, or LockMAC=false.");
+	/* With its MAC known, the container's frames are locked to it unless
+	 * told not to. */
+	s->lock_mac = have_mac && s->lock_mac != 0;
+	if (s->framing < 0)
+		s->framing = FRAMING_LENGTH32;
+	return 0;
+}
+
+struct HostPort {
+	sd_event *event;
+	char *name;
+	char *fd_name;
+	HostPortSettings *settings;
+	bool have_mac;
+	struct ether_addr mac;
+	LinkSide container_side;
+	Listener *listener;
+	Device *device;
+	bool closing;                   /* device_close() under way */
+
+	HostPortState state;
+	int conn_fd;
+	Peer peer;
+	Link *link;
+	Capture *capture;               /* arcactl capture, across hosts; while no
+	                                 * host is there, it waits for one */
+	LinkStats stats;
+	uint64_t connections;
+	uint64_t refused;
+	char *last_error;
+
+	/* What the fd store holds for us: whether, and which fd. */
+	bool conn_kept, dev_kept;
+	int conn_kept_fd, dev_kept_fd;
+
+	sd_event_source *changed_source;
+	void (*changed)(HostPort *p, void *userdata);
+	void (*stopped)(HostPort *p, void *userdata);
+	void *userdata;
+};
+
+static int on_changed(sd_event_source *s, void *userdata) {
+	HostPort *p = userdata;
+
+	if (p->changed)
+		p->changed(p, p->userdata);
+	return 0;
+}
+
+/* Tells the owner once the current event is handled: a connect that
+ * passes through several states in one go makes one change. */
+static void host_port_changed(HostPort *p) {
+	if (!p->changed_source && sd_event_add_defer(p->event, &p->changed_source, on_changed, p) < 0)
+		return;
+	(void) sd_event_source_set_enabled(p->changed_source, SD_EVENT_ONESHOT);
+}
+
+static void host_port_set_state(HostPort *p, HostPortState state) {
+	p->state = state;
+	host_port_changed(p);
+}
+
+static void host_port_set_error(HostPort *p, const char *message) {
+	char *s = strdup(message);
+
+	log_error("%s: %s", p->name, message);
+	if (s) {
+		free(p->last_error);
+		p->last_error = s;
+	}
+	host_port_changed(p);
+}
+
+static void host_port_keep_fd(HostPort *p, const char *prefix, int fd) {
+	char name[FDSTORE_NAME_MAX];
+
+	fdstore_name(name, prefix, p->fd_name);
+	if (fd >= 0)
+		(void) fdstore_keep(fd, name);
+	else
+		(void) fdstore_drop(name);
+}
+
+/* Brings the fd store in line with the fd we have under prefix. */
+static void host_port_sync_fd(HostPort *p, const char *prefix, int fd, bool *kept, int *kept_fd) {
+	if (*kept && *kept_fd != fd) {
+		host_port_keep_fd(p, prefix, -1);
+		*kept = false;
+	}
+	if (!*kept && fd >= 0) {
+		host_port_keep_fd(p, prefix, fd);
+		*kept = true;
+		*kept_fd = fd;
+	}
+}
+
+static void host_port_sync_fds(HostPort *p) {
+	host_port_sync_fd(p, "conn", p->conn_fd, &p->conn_kept, &p->conn_kept_fd);
+	host_port_sync_fd(p, DEVICE_FD_PREFIX, p->device->fd, &p->dev_kept, &p->dev_kept_fd);
+}
+
+static void host_port_drop_host(HostPort *p) {
+	p->link = link_free(p->link);
+	p->conn_fd = safe_close(p->conn_fd);
+	host_port_sync_fds(p);
+}
+
+static void host_port_open_device(HostPort *p);
+
+/* The host is gone, or never got its device: lets go of the device. */
+static void host_port_release(HostPort *p, bool broken);
+
+static void on_device_closed(Device *d, int error, void *userdata) {
+	HostPort *p = userdata;
+
+	p->closing = false;
+	host_port_sync_fds(p);
+	if (error < 0)
+		host_port_set_error(p, d->error ?: strerror(-error));
+
+	if (p->state == HOST_PORT_STOPPING) {
+		/* The object goes, and its device with it. */
+		host_port_sync_fd(p, DEVICE_FD_PREFIX, -1, &p->dev_kept, &p->dev_kept_fd);
+		if (p->stopped)
+			p->stopped(p, p->userdata);
+		return;
+	}
+	if (error < 0 && d->ops->persistent) {
+		host_port_drop_host(p);
+		(void) listener_set_enabled(p->listener, false);
+		host_port_set_state(p, HOST_PORT_FAILED);
+		return;
+	}
+	host_port_set_state(p, HOST_PORT_LISTENING);
+	if (p->conn_fd >= 0)
+		/* A host came while the device was being closed. */
+		host_port_open_device(p);
+}
+
+static void host_port_release(HostPort *p, bool broken) {
+	host_port_drop_host(p);
+	host_port_set_state(p, HOST_PORT_DISCONNECTING);
+	p->closing = true;
+	device_close(p->device, broken, on_device_closed, p);
+}
+
+static void on_link_end(Link *link, LinkSide side, int error, void *userdata) {
+	HostPort *p = userdata;
+
+	if (side == LINK_SIDE_STREAM && error == 0)
+		log_info("%s: host disconnected.", p->name);
+	else if (side == LINK_SIDE_STREAM)
+		log_warning_errno(error, "%s: host connection ended: %m", p->name);
+	else
+		log_error_errno(error ?: -EIO, "%s: device failed: %m", p->name);
+	host_port_release(p, side == LINK_SIDE_DEVICE);
+}
+
+static int host_port_start_link(HostPort *p) {
+	const HostPortSettings *s = p->settings;
+	const Device *d = p->device;
+	uint32_t max_ether = d->mtu > 0 ? d->mtu + ETHER_MTU_OVERHEAD : 0;
+	LinkConfig config = {
+		.stats = &p->stats,
+		.max_frame_bytes = framing_max_frame_bytes(s->framing),
+		.header_bytes = s->framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
+		/* length32: the device's header stays here, and TCP segments
+		 * from the host reach the device joined. */
+		.strip_vnet_hdr = s->framing != FRAMING_VNET && d->vnet_hdr,
+		.to_stream = { .max_ether_bytes = max_ether },
+		.to_device = { .max_ether_bytes = max_ether },
+		.rate_to_stream = s->rate_limit,
+		.rate_to_device = s->rate_limit,
+		.capture = &p->capture,
+	};
+	/* What the container sends: from its own address only, with LockMAC. */
+	LinkFilter *container = p->container_side == LINK_SIDE_DEVICE ? &config.to_stream : &config.to_device;
+
+	container->lock_source = s->lock_mac > 0;
+	container->source = p->mac;
+	return link_new(&p->link, p->event, d->fd, p->conn_fd, &config, on_link_end, p);
+}
+
+static void on_device_opened(Device *d, int error, void *userdata) {
+	HostPort *p = userdata;
+	char message[256];
+	int r;
+
+	host_port_sync_fds(p);
+	if (error < 0) {
+		host_port_set_error(p, d->error ?: strerror(-error));
+		return host_port_release(p, false);
+	}
+	/* The host left while its device was being made. */
+	if (p->conn_fd < 0)
+		return host_port_release(p, false);
+
+	r = host_port_start_link(p);
+	if (r < 0) {
+		snprintf(message, sizeof(message), "Failed to start forwarding: %s", strerror(-r));
+		host_port_set_error(p, message);
+		return host_port_release(p, false);
+	}
+	log_debug("%s: forwarding.", p->name);
+	host_port_set_state(p, HOST_PORT_CONNECTED);
+}
+
+static void host_port_open_device(HostPort *p) {
+	host_port_set_state(p, HOST_PORT_CONNECTING);
+	device_open(p->device, on_device_opened, p);
+}
+
+static void host_port_admit(HostPort *p, int fd, const Peer *peer) {
+	char who[PEER_STRING_MAX];
+
+	p->conn_fd = fd;
+	p->peer = *peer;
+	p->connections++;
+	host_port_sync_fds(p);
+	peer_format(peer, who, sizeof(who));
+	log_info("%s: host connected from %s.", p->name, who);
+	host_port_changed(p);
+
+	/* Otherwise it waits for the device under way. */
+	if (p->state == HOST_PORT_LISTENING)
+		host_port_open_device(p);
+}
+
+static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata) {
+	HostPort *p = userdata;
+	_cleanup_close_ int conn = fd;
+	char who[PEER_STRING_MAX];
+
+	peer_format(peer, who, sizeof(who));
+	if (!peer_allowed(peer, &p->settings->allowed_peers)) {
+		p->refused++;
+		log_warning("%s: refusing connection from %s: not in AllowedPeers.", p->name, who);
+		host_port_changed(p);
+		return -EPERM;
+	}
+	if (p->conn_fd >= 0 && stream_peer_gone(p->conn_fd)) {
+		/* Its end is still unread: the host is back before we noticed. */
+		log_info("%s: host disconnected.", p->name);
+		if (p->link)
+			host_port_release(p, false);
+		else
+			host_port_drop_host(p);
+	}
+	if (p->conn_fd >= 0) {
+		p->refused++;
+		log_warning("%s: refusing connection from %s: a host is connected already.", p->name, who);
+		host_port_changed(p);
+		return -EBUSY;
+	}
+	host_port_admit(p, TAKE_FD(conn), peer);
+	return 0;
+}
+
+static int host_port_listen(HostPort *p, sd_bus_error *error) {
+	HostPortSettings *s = p->settings;
+	char text[SOCKET_ADDRESS_STRING_MAX];
+	SocketAddress a;
+	char *listen;
+	int r;
+
+	if (s->listen_fd >= 0) {
+		r = listener_new_from_fd(&p->listener, p->event, TAKE_FD(s->listen_fd), on_host_connect, p);
+		if (r < 0)
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "ListenFD is not a listening stream socket: %s.", strerror(-r));
+	} else {
+		r = socket_address_parse(&a, s->listen);
+		if (r < 0)
+			return field_invalid(error, fields_find(host_port_fields, 0, "Listen", NULL), s->listen);
+		r = listener_new(&p->listener, p->event, &a, on_host_connect, p);
+		if (r == -EADDRINUSE)
+			return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
+			                         "%s is in use by another program; pick another port.", s->listen);
+		if (r < 0)
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Cannot listen on %s: %s.",
+			                         s->listen, strerror(-r));
+	}
+
+	/* Where it listens now, also for a ListenFD: what a restart without
+	 * the fd store binds itself. */
+	socket_address_format(listener_get_address(p->listener), text, sizeof(text));
+	listen = strdup(text);
+	if (!listen)
+		return -ENOMEM;
+	free(s->listen);
+	s->listen = listen;
+	return 0;
+}
+
+/* A restarted daemon's port: an adopted connection is a host as any other,
+ * whose device is open already where it was adopted too; an adopted
+ * device without a host is let go. */
+static void host_port_adopt(HostPort *p, int conn_fd) {
+	_cleanup_close_ int conn = conn_fd;
+	Peer peer;
+
+	if (conn >= 0 && (stream_get_peer(conn, &peer) < 0 || stream_prepare(conn) < 0))
+		conn = safe_close(conn);
+	host_port_sync_fds(p);
+
+	if (conn >= 0)
+		host_port_admit(p, TAKE_FD(conn), &peer);
+	else if (p->device->fd >= 0 && !p->device->ops->persistent)
+		host_port_release(p, false);
+}
+
+int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config, Device *device,
+                  const HostPortAdopt *adopt, sd_bus_error *error) {
+	_cleanup_(host_port_freep) HostPort *p = NULL;
+	_cleanup_(device_freep) Device *d = device;
+	_cleanup_close_ int conn_fd = adopt ? adopt->conn_fd : -1;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->event = sd_event_ref(event);
+	p->conn_fd = -1;
+	p->settings = config->settings;
+	p->container_side = config->container_side;
+	p->changed = config->changed;
+	p->stopped = config->stopped;
+	p->userdata = config->userdata;
+	p->name = strdup(config->name);
+	p->fd_name = strdup(config->fd_name);
+	if (!p->name || !p->fd_name)
+		return -ENOMEM;
+	if (config->mac) {
+		if (ether_addr_parse(config->mac, &p->mac) < 0)
+			return -EINVAL;
+		p->have_mac = true;
+	}
+	p->device = TAKE_PTR(d);
+	/* The store has what it gave us; the first sync drops what the
+	 * provider did not take. */
+	if (adopt) {
+		p->conn_kept = adopt->conn_fd >= 0;
+		p->conn_kept_fd = adopt->conn_fd;
+		p->dev_kept = adopt->dev_fd >= 0;
+		p->dev_kept_fd = adopt->dev_fd;
+	}
+
+	r = host_port_listen(p, error);
+	if (r < 0)
+		return r;
+	/* The service manager keeps one copy of a socket, however often
+	 * given. */
+	host_port_keep_fd(p, "listen", listener_get_fd(p->listener));
+	host_port_adopt(p, TAKE_FD(conn_fd));
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+void host_port_stop(HostPort *p) {
+	host_port_keep_fd(p, "listen", -1);
+	p->listener = listener_free(p->listener);
+	host_port_drop_host(p);
+	host_port_set_state(p, HOST_PORT_STOPPING);
+	/* A close under way ends the stop; an open under way is cut short. */
+	if (p->closing)
+		return;
+	p->closing = true;
+	device_close(p->device, false, on_device_closed, p);
+}
+
+void host_port_shutdown(HostPort *p, bool restarting) {
+	if (restarting) {
+		/* The next daemon listens on the same socket. */
+		listener_keep_path(p->listener);
+		return;
+	}
+	device_shutdown(p->device);
+}
+
+HostPort *host_port_free(HostPort *p) {
+	if (!p)
+		return NULL;
+	link_free(p->link);
+	capture_free(p->capture);
+	safe_close(p->conn_fd);
+	device_free(p->device);
+	listener_free(p->listener);
+	sd_event_source_disable_unref(p->changed_source);
+	sd_event_unref(p->event);
+	free(p->last_error);
+	free(p->name);
+	free(p->fd_name);
+	free(p);
+	return NULL;
+}
+
+HostPortState host_port_get_state(const HostPort *p) {
+	return p->state;
+}
+
+bool host_port_has_host(const HostPort *p) {
+	return p->conn_fd >= 0;
+}
+
+const LinkStats *host_port_get_stats(const HostPort *p) {
+	return &p->stats;
+}
+
+uint64_t host_port_get_refused(const HostPort *p) {
+	return p->refused;
+}
+
+const char *host_port_get_name(const HostPort *p) {
+	return p->name;
+}
+
+static int property_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	HostPort *p = userdata;
+
+	return sd_bus_message_append(reply, "s", host_port_state_to_string(p->state));
+}
+
+static int property_peer(sd_bus *bus, const char *path, const char *interface, const char *property,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	HostPort *p = userdata;
+	char buf[PEER_STRING_MAX] = "";
+
+	if (host_port_has_host(p))
+		peer_format(&p->peer, buf, sizeof(buf));
+	return sd_bus_message_append(reply, "s", buf);
+}
+
+static int property_peer_cid(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	HostPort *p = userdata;
+	bool vsock = host_port_has_host(p) && p->peer.family == AF_VSOCK;
+
+	/* VMADDR_CID_ANY while no vsock peer is connected. */
+	return sd_bus_message_append(reply, "u", vsock ? p->peer.cid : VMADDR_CID_ANY);
+}
+
+static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+	HostPort *p = userdata;
+
+	return bus_method_capture(m, p->event, p->name, &p->capture, error);
+}
+
+#define COUNTER(name, field) SD_BUS_PROPERTY(name, "t", NULL, offsetof(HostPort, field), 0)
+
+const sd_bus_vtable host_port_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Peer", "s", property_peer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("PeerCID", "u", property_peer_cid, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("LastError", "s", NULL, offsetof(HostPort, last_error), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Connections", "t", NULL, offsetof(HostPort, connections), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Refused", "t", NULL, offsetof(HostPort, refused), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	COUNTER("FramesToHost", stats.to_stream.frames),
+	COUNTER("BytesToHost", stats.to_stream.bytes),
+	COUNTER("ErrorsToHost", stats.to_stream.errors),
+	COUNTER("DropsToHost", stats.to_stream.drops),
+	COUNTER("FramesFromHost", stats.to_device.frames),
+	COUNTER("BytesFromHost", stats.to_device.bytes),
+	COUNTER("ErrorsFromHost", stats.to_device.errors),
+	COUNTER("DropsFromHost", stats.to_device.drops),
+	COUNTER("ProtocolErrors", stats.to_device.protocol_errors),
+	SD_BUS_METHOD_WITH_NAMES("Capture", "a{sv}", SD_BUS_PARAM(options), "h", SD_BUS_PARAM(pipe),
+	                         method_capture, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END
+};
+
+char *const host_port_changed_properties[] = {
+	(char *) "State", (char *) "Peer", (char *) "PeerCID", (char *) "LastError",
+	(char *) "Connections", (char *) "Refused", NULL
+};

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stddef.h>
+
+#include "network-settings.h"
+
+#define ALL (FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY)
+
+const Field network_fields[] = {
+	{ .name = "Device", .type = &field_type_ifname, .offset = offsetof(NetworkSettings, device),
+	  .flags = ALL, .arg = 1, .arg_name = "device" },
+	{ .name = "VsockPort", .type = &field_type_vsock_port, .offset = offsetof(NetworkSettings, vsock_port),
+	  .flags = FIELD_STATE | FIELD_PROPERTY, .arg = 2, .arg_name = "vsock_port" },
+	{ .name = "Address", .type = &field_type_address, .offset = offsetof(NetworkSettings, address),
+	  .flags = ALL, .arg = 3, .arg_name = "address" },
+	{ .name = "Gateway", .type = &field_type_ip, .offset = offsetof(NetworkSettings, gateway),
+	  .flags = ALL, .arg = 4, .arg_name = "gateway" },
+	{ .name = "PrefixLength", .type = &field_type_prefix, .offset = offsetof(NetworkSettings, prefix_len),
+	  .flags = ALL, .arg = 5, .arg_name = "prefix_len", .alias = "Prefix" },
+	{ .name = "MAC", .type = &field_type_mac, .offset = offsetof(NetworkSettings, mac),
+	  .flags = FIELD_OPTION | ALL, .option = "mac", .metavar = "MAC",
+	  .help = "The device's MAC address (default: random)" },
+	{ .name = "MTU", .type = &field_type_mtu, .offset = offsetof(NetworkSettings, mtu),
+	  .flags = FIELD_OPTION | ALL, .option = "mtu", .metavar = "BYTES",
+	  .help = "The device's MTU (default: 1500)" },
+	{ .include = host_port_fields, .offset = offsetof(NetworkSettings, host) },
+	{ .name = "DefaultRoute", .type = &field_type_bool, .offset = offsetof(NetworkSettings, default_route),
+	  .flags = FIELD_OPTION | ALL, .option = "no-default-route", .option_value = "no",
+	  .help = "No default route through GATEWAY" },
+	{ .name = "DNS", .type = &field_type_dns, .offset = offsetof(NetworkSettings, dns),
+	  .flags = FIELD_OPTION | ALL, .option = "dns", .metavar = "ADDRESS",
+	  .help = "A DNS server for resolv.conf; repeat or give\na comma-separated list for more" },
+	{ .name = "Metric", .type = &field_type_u32, .offset = offsetof(NetworkSettings, metric),
+	  .flags = FIELD_STATE },
+	{}
+};

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The settings of a network of arca-forwarderd, as its field table
+ * (field.h) describes them: AttachNetwork's arguments and options, the
+ * keys of arca-forwarder.conf(5) and of the state file, the properties of
+ * org.arca.Forwarder1.Network. arcactl and the daemon both read them from
+ * here.
+ */
+
+#include <stdint.h>
+
+#include "fieldtype.h"
+#include "hostport.h"
+
+typedef struct NetworkSettings {
+	char *device;
+	uint32_t vsock_port;
+	FieldAddress address;
+	char *gateway;                  /* NULL: none */
+	uint32_t prefix_len;            /* 0: /24 for IPv4, /64 for IPv6 */
+	char *mac;                      /* NULL: a random one */
+	uint32_t mtu;
+	HostPortSettings host;
+	int default_route;              /* via the gateway; -1: not given */
+	char **dns;
+	uint32_t metric;                /* of the default route; state only */
+} NetworkSettings;
+
+extern const Field network_fields[];
