@@ -7,225 +7,140 @@
 
 #include "capture.h"
 #include "cmdline.h"
+#include "fieldtype.h"
 #include "macro.h"
+#include "network-settings.h"
+#include "relay-settings.h"
 #include "settings.h"
+#include "verbs.h"
 
-static const char *const verb_names[_VERB_MAX] = {
-	[VERB_NONE] = "",
-	[VERB_LIST] = "list",
-	[VERB_STATUS] = "status",
-	[VERB_ATTACH] = "attach",
-	[VERB_DETACH] = "detach",
-	[VERB_CAPTURE] = "capture",
-	[VERB_RELAY] = "relay",
-	[VERB_RELAY_START] = "relay start",
-	[VERB_RELAY_STOP] = "relay stop",
-	[VERB_RELAY_LIST] = "relay list",
-	[VERB_RELAY_STATUS] = "relay status",
+/* The options of --help: the option words up to this column, then what
+ * they do. */
+#define HELP_COLUMN 29
+
+const VerbInfo verbs[_VERB_MAX] = {
+	[VERB_NONE] = {
+		.name = "",
+		.options = OPTION_JSON | OPTION_LEGEND,
+	},
+	[VERB_LIST] = {
+		.name = "list",
+		.summary = "List networks and relays",
+		.description = "Lists the attached networks and the relays, of whichever daemons run.\n"
+		               "Does not start a daemon that is not running.",
+		.options = OPTION_JSON | OPTION_LEGEND,
+		.run = verb_list,
+	},
+	[VERB_STATUS] = {
+		.name = "status",
+		.synopsis = "[DEVICE|PORT]",
+		.summary = "Show the daemons, or one network or relay",
+		.description = "Without an argument shows each running daemon: version, uptime and\n"
+		               "traffic. With one shows the network named DEVICE, or the network or\n"
+		               "relay on vsock port PORT: settings, state, peer and counters.",
+		.max_args = 1,
+		.options = OPTION_JSON,
+		.run = verb_status,
+	},
+	[VERB_ATTACH] = {
+		.name = "attach",
+		.synopsis = "DEVICE PORT ADDRESS[/PREFIX] [GATEWAY]",
+		.summary = "Attach a network: a TAP device whose frames\n"
+		           "go to whoever connects to vsock port PORT",
+		.description = "arcactl attach DEVICE PORT ADDRESS[/PREFIX] [GATEWAY] [OPTIONS...]\n"
+		               "arcactl attach PORT --config=FILE [OPTIONS...]\n"
+		               "\n"
+		               "Makes the TAP device DEVICE with ADDRESS and forwards its frames to\n"
+		               "whoever connects to vsock port PORT. Without PREFIX the daemon uses /24\n"
+		               "for IPv4 and /64 for IPv6; with GATEWAY, the default route goes there.\n"
+		               "Options override what --config reads.",
+		.min_args = 3,
+		.max_args = 4,
+		.options = OPTION_CONFIG | OPTION_LISTEN_FD,
+		.settings = network_fields,
+		.settings_size = sizeof(NetworkSettings),
+		.config_page = "arca-forwarder.conf(5)",
+		.run = verb_attach,
+	},
+	[VERB_DETACH] = {
+		.name = "detach",
+		.synopsis = "DEVICE|PORT",
+		.summary = "Detach a network",
+		.description = "Detaches the network named DEVICE, or the one on vsock port PORT: the\n"
+		               "device is removed and the host's connection closed.",
+		.min_args = 1,
+		.max_args = 1,
+		.run = verb_detach,
+	},
+	[VERB_CAPTURE] = {
+		.name = "capture",
+		.synopsis = "DEVICE|PORT -w FILE",
+		.summary = "Write what a network or relay forwards to a\npcap file",
+		.description = "Writes the frames the network named DEVICE, or the network or relay on\n"
+		               "vsock port PORT, forwards in either direction to FILE as a pcap file\n"
+		               "that tcpdump and tshark read. Runs until interrupted, until a cap is\n"
+		               "reached or until the network or relay goes away. Frames the daemon\n"
+		               "forwards faster than they can be written are left out, never delayed.",
+		.min_args = 1,
+		.max_args = 1,
+		.options = OPTION_CAPTURE,
+		.run = verb_capture,
+	},
+	[VERB_RELAY] = {
+		.name = "relay",
+		.synopsis = "COMMAND ...",
+	},
+	[VERB_RELAY_START] = {
+		.name = "relay start",
+		.synopsis = "PORT",
+		.summary = "Start a relay on vsock port PORT",
+		.description = "Starts a relay: arca-relayd listens on vsock port PORT and, while the\n"
+		               "host is connected, forwards its frames to a port on a bridge. Options\n"
+		               "override what --config reads; what neither sets, the daemon picks.",
+		.min_args = 1,
+		.max_args = 1,
+		.options = OPTION_CONFIG | OPTION_LISTEN_FD,
+		.settings = relay_fields,
+		.settings_size = sizeof(RelaySettings),
+		.config_page = "arca-relay.conf(5)",
+		.run = verb_relay_start,
+	},
+	[VERB_RELAY_STOP] = {
+		.name = "relay stop",
+		.synopsis = "PORT",
+		.summary = "Stop a relay",
+		.description = "Stops the relay on vsock port PORT: its listener closes, its port\n"
+		               "leaves the bridge.",
+		.min_args = 1,
+		.max_args = 1,
+		.run = verb_relay_stop,
+	},
+	[VERB_RELAY_LIST] = {
+		.name = "relay list",
+		.summary = "List relays",
+		.description = "Lists the relays of arca-relayd.",
+		.options = OPTION_JSON | OPTION_LEGEND,
+		.run = verb_relay_list,
+	},
+	[VERB_RELAY_STATUS] = {
+		.name = "relay status",
+		.synopsis = "[PORT]",
+		.summary = "Show arca-relayd, or one relay",
+		.description = "Without an argument shows arca-relayd: version, relays and traffic.\n"
+		               "With one shows the relay on vsock port PORT: settings, state, peer and\n"
+		               "counters.",
+		.max_args = 1,
+		.options = OPTION_JSON,
+		.run = verb_relay_status,
+	},
 };
 
 const char *verb_to_string(Verb verb) {
-	return verb < _VERB_MAX ? verb_names[verb] : NULL;
+	return verb < _VERB_MAX ? verbs[verb].name : NULL;
 }
 
-/* The help texts. Every option a man page documents for a verb appears in
- * that verb's text; tests/systemd/check-help.py holds them to it. */
-
-static const char help_main[] =
-	"arcactl [OPTIONS...] COMMAND ...\n"
-	"\n"
-	"Control Arca's networks (arca-forwarderd) and relays (arca-relayd).\n"
-	"\n"
-	"Commands:\n"
-	"  list                       List networks and relays\n"
-	"  status [DEVICE|PORT]       Show the daemons, or one network or relay\n"
-	"  attach DEVICE PORT ADDRESS[/PREFIX] [GATEWAY]\n"
-	"                             Attach a network: a TAP device whose frames\n"
-	"                             go to whoever connects to vsock port PORT\n"
-	"  attach PORT --config=FILE  Attach the network a settings file describes\n"
-	"  detach DEVICE|PORT         Detach a network\n"
-	"  capture DEVICE|PORT -w FILE\n"
-	"                             Write what a network or relay forwards to a\n"
-	"                             pcap file\n"
-	"  relay start PORT           Start a relay on vsock port PORT\n"
-	"  relay stop PORT            Stop a relay\n"
-	"  relay list                 List relays\n"
-	"  relay status [PORT]        Show arca-relayd, or one relay\n"
-	"\n"
-	"Options:\n"
-	"  -h --help                  Show this help, or a command's\n"
-	"                             (arcactl attach --help)\n"
-	"     --version               Show the version\n"
-	"     --bus=PATH              Talk peer-to-peer to the daemon serving the\n"
-	"                             unix socket PATH instead of the system bus\n"
-	"     --json=pretty|short|off Print list and status output as JSON\n"
-	"     --no-legend             Print tables without header and footer\n"
-	"\n"
-	"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n"
-	"See the arcactl(1) man page for details.\n";
-
-static const char help_list[] =
-	"arcactl list [--json=pretty|short] [--no-legend]\n"
-	"\n"
-	"Lists the attached networks and the relays, of whichever daemons run.\n"
-	"Does not start a daemon that is not running.\n"
-	"\n"
-	"Options:\n"
-	"     --json=pretty|short|off Print JSON\n"
-	"     --no-legend             Print tables without header and footer\n";
-
-static const char help_status[] =
-	"arcactl status [DEVICE|PORT] [--json=pretty|short]\n"
-	"\n"
-	"Without an argument shows each running daemon: version, uptime and\n"
-	"traffic. With one shows the network named DEVICE, or the network or\n"
-	"relay on vsock port PORT: settings, state, peer and counters.\n"
-	"\n"
-	"Options:\n"
-	"     --json=pretty|short|off Print JSON\n";
-
-static const char help_attach[] =
-	"arcactl attach DEVICE PORT ADDRESS[/PREFIX] [GATEWAY] [OPTIONS...]\n"
-	"arcactl attach PORT --config=FILE [OPTIONS...]\n"
-	"\n"
-	"Makes the TAP device DEVICE with ADDRESS and forwards its frames to\n"
-	"whoever connects to vsock port PORT. Without PREFIX the daemon uses /24\n"
-	"for IPv4 and /64 for IPv6; with GATEWAY, the default route goes there.\n"
-	"Options override what --config reads.\n"
-	"\n"
-	"Options:\n"
-	"     --mac=MAC               The device's MAC address (default: random)\n"
-	"     --mtu=BYTES             The device's MTU (default: 1500)\n"
-	"     --framing=length32|vnet The wire framing (default: length32)\n"
-	"     --dns=ADDRESS           A DNS server for resolv.conf; repeat or give\n"
-	"                             a comma-separated list for more\n"
-	"     --no-default-route      No default route through GATEWAY\n"
-	"     --no-lock-mac           Let the container send from any MAC address\n"
-	"     --allowed-peers=CID[,CID...]\n"
-	"                             The vsock CIDs that may connect (default: 2,\n"
-	"                             the host)\n"
-	"     --rate-limit=BYTES      At most BYTES per second each way\n"
-	"                             (suffixes K, M, G, T: powers of 1000)\n"
-	"     --listen=ADDRESS        Listen on ADDRESS instead of vsock::PORT:\n"
-	"                             vsock:CID:PORT, vsock::PORT, /path, @name\n"
-	"     --listen-fd=N           Use the listening socket open as fd N\n"
-	"                             (arca-forwarder@.service passes 3)\n"
-	"     --config=[-]FILE        Read settings from FILE, see\n"
-	"                             arca-forwarder.conf(5); with '-', a missing\n"
-	"                             FILE is no error\n";
-
-static const char help_detach[] =
-	"arcactl detach DEVICE|PORT\n"
-	"\n"
-	"Detaches the network named DEVICE, or the one on vsock port PORT: the\n"
-	"device is removed and the host's connection closed.\n";
-
-static const char help_capture[] =
-	"arcactl capture DEVICE|PORT -w FILE [OPTIONS...]\n"
-	"\n"
-	"Writes the frames the network named DEVICE, or the network or relay on\n"
-	"vsock port PORT, forwards in either direction to FILE as a pcap file\n"
-	"that tcpdump and tshark read. Runs until interrupted, until a cap is\n"
-	"reached or until the network or relay goes away. Frames the daemon\n"
-	"forwards faster than they can be written are left out, never delayed.\n"
-	"\n"
-	"Options:\n"
-	"  -w --write=FILE            Write to FILE (created with mode 0600); '-'\n"
-	"                             writes to stdout\n"
-	"  -c --count=FRAMES          Stop after FRAMES frames (default: 1000000)\n"
-	"     --max-bytes=BYTES       Stop before the file grows beyond BYTES\n"
-	"                             (suffixes K, M, G, T: powers of 1000;\n"
-	"                             default: 1 GiB)\n"
-	"  -s --snapshot-length=BYTES Keep at most BYTES of each frame (default:\n"
-	"                             262144, whole frames)\n";
-
-static const char help_relay[] =
-	"arcactl relay COMMAND ...\n"
-	"\n"
-	"Commands:\n"
-	"  relay start PORT [OPTIONS...]  Start a relay on vsock port PORT\n"
-	"  relay stop PORT                Stop a relay\n"
-	"  relay list                     List relays\n"
-	"  relay status [PORT]            Show arca-relayd, or one relay\n"
-	"\n"
-	"'arcactl relay COMMAND --help' shows a command's options.\n";
-
-static const char help_relay_start[] =
-	"arcactl relay start PORT [OPTIONS...]\n"
-	"\n"
-	"Starts a relay: arca-relayd listens on vsock port PORT and, while the\n"
-	"host is connected, forwards its frames to a port on a bridge. Options\n"
-	"override what --config reads; what neither sets, the daemon picks.\n"
-	"\n"
-	"Options:\n"
-	"     --bridge=NAME           The bridge (default: br-int)\n"
-	"     --port-name=NAME        The name of the bridge port (default: arcaPORT)\n"
-	"     --mac=MAC               The port's MAC address\n"
-	"     --vlan=ID               Tag the port with VLAN ID (1-4094; 0: none)\n"
-	"     --iface-id=ID           OVN's external-ids:iface-id of the port\n"
-	"     --network-id=ID         The network's ID, for the record\n"
-	"     --container-id=ID       The container's ID, for the record\n"
-	"     --mtu=BYTES             The port's MTU\n"
-	"     --framing=length32|vnet The wire framing (default: length32)\n"
-	"     --backend=ovs|bridge    Open vSwitch (default) or a Linux bridge\n"
-	"     --no-lock-mac           Let the host send from any MAC address, not\n"
-	"                             only from MAC\n"
-	"     --allowed-peers=CID[,CID...]\n"
-	"                             The vsock CIDs that may connect (default: 2,\n"
-	"                             the host)\n"
-	"     --rate-limit=BYTES      At most BYTES per second each way\n"
-	"                             (suffixes K, M, G, T: powers of 1000)\n"
-	"     --listen=ADDRESS        Listen on ADDRESS instead of vsock::PORT:\n"
-	"                             vsock:CID:PORT, vsock::PORT, /path, @name\n"
-	"     --listen-fd=N           Use the listening socket open as fd N\n"
-	"                             (arca-relay@.service passes 3)\n"
-	"     --config=[-]FILE        Read settings from FILE, see\n"
-	"                             arca-relay.conf(5); with '-', a missing\n"
-	"                             FILE is no error\n";
-
-static const char help_relay_stop[] =
-	"arcactl relay stop PORT\n"
-	"\n"
-	"Stops the relay on vsock port PORT: its listener closes, its port\n"
-	"leaves the bridge.\n";
-
-static const char help_relay_list[] =
-	"arcactl relay list [--json=pretty|short] [--no-legend]\n"
-	"\n"
-	"Lists the relays of arca-relayd.\n"
-	"\n"
-	"Options:\n"
-	"     --json=pretty|short|off Print JSON\n"
-	"     --no-legend             Print the table without header and footer\n";
-
-static const char help_relay_status[] =
-	"arcactl relay status [PORT] [--json=pretty|short]\n"
-	"\n"
-	"Without an argument shows arca-relayd: version, relays and traffic.\n"
-	"With one shows the relay on vsock port PORT: settings, state, peer and\n"
-	"counters.\n"
-	"\n"
-	"Options:\n"
-	"     --json=pretty|short|off Print JSON\n";
-
-static const char *const help_texts[_VERB_MAX] = {
-	[VERB_NONE] = help_main,
-	[VERB_LIST] = help_list,
-	[VERB_STATUS] = help_status,
-	[VERB_ATTACH] = help_attach,
-	[VERB_DETACH] = help_detach,
-	[VERB_CAPTURE] = help_capture,
-	[VERB_RELAY] = help_relay,
-	[VERB_RELAY_START] = help_relay_start,
-	[VERB_RELAY_STOP] = help_relay_stop,
-	[VERB_RELAY_LIST] = help_relay_list,
-	[VERB_RELAY_STATUS] = help_relay_status,
-};
-
-void cmdline_help(FILE *f, Verb verb) {
-	fputs(help_texts[verb < _VERB_MAX ? verb : VERB_NONE], f);
-}
-
+/* The options of the option groups: getopt's entry, the words --help
+ * shows and what the option does. */
 enum {
 	ARG_VERSION = 0x100,
 	ARG_BUS,
@@ -234,49 +149,218 @@ enum {
 	ARG_CONFIG,
 	ARG_LISTEN_FD,
 	ARG_MAX_BYTES,
-	ARG_SETTING,            /* the settings options: see setting_options[] */
+	ARG_SETTING,            /* the settings options of the field tables */
 };
 
-/* A settings option and the file key it sets; value NULL: the option's
- * argument is the value. */
-typedef struct SettingOption {
-	const char *option;
-	const char *key;
-	const char *value;
-} SettingOption;
+typedef struct OptionInfo {
+	unsigned group;         /* 0: every verb */
+	struct option getopt;
+	const char *words;      /* "-w --write=FILE" */
+	const char *help;
+	const char *values;     /* what it takes, when a fixed few */
+} OptionInfo;
 
-static const SettingOption setting_options[] = {
-	{ .option = "--mac", .key = "MAC" },
-	{ .option = "--mtu", .key = "MTU" },
-	{ .option = "--framing", .key = "Framing" },
-	{ .option = "--listen", .key = "Listen" },
-	{ .option = "--dns", .key = "DNS" },
-	{ .option = "--no-default-route", .key = "DefaultRoute", .value = "no" },
-	{ .option = "--no-lock-mac", .key = "LockMAC", .value = "no" },
-	{ .option = "--allowed-peers", .key = "AllowedPeers" },
-	{ .option = "--rate-limit", .key = "RateLimit" },
-	{ .option = "--bridge", .key = "Bridge" },
-	{ .option = "--port-name", .key = "PortName" },
-	{ .option = "--vlan", .key = "VLAN" },
-	{ .option = "--iface-id", .key = "IfaceId" },
-	{ .option = "--network-id", .key = "NetworkId" },
-	{ .option = "--container-id", .key = "ContainerId" },
-	{ .option = "--backend", .key = "Backend" },
+static const OptionInfo option_infos[] = {
+	{ 0, { "help", no_argument, NULL, 'h' }, "-h --help",
+	  "Show this help, or a command's\n(arcactl attach --help)", NULL },
+	{ 0, { "version", no_argument, NULL, ARG_VERSION }, "--version", "Show the version", NULL },
+	{ 0, { "bus", required_argument, NULL, ARG_BUS }, "--bus=PATH",
+	  "Talk peer-to-peer to the daemon serving the\nunix socket PATH instead of the system bus", NULL },
+	{ OPTION_JSON, { "json", required_argument, NULL, ARG_JSON }, "--json=pretty|short|off", "Print JSON",
+	  "pretty short off" },
+	{ OPTION_LEGEND, { "no-legend", no_argument, NULL, ARG_NO_LEGEND }, "--no-legend",
+	  "Print tables without header and footer", NULL },
+	{ OPTION_LISTEN_FD, { "listen-fd", required_argument, NULL, ARG_LISTEN_FD }, "--listen-fd=N",
+	  "Use the listening socket open as fd N\n(the unit's socket, as its service passes it: 3)", NULL },
+	{ OPTION_CONFIG, { "config", required_argument, NULL, ARG_CONFIG }, "--config=[-]FILE",
+	  "Read settings from FILE (see below); with '-',\na missing FILE is no error", NULL },
+	{ OPTION_CAPTURE, { "write", required_argument, NULL, 'w' }, "-w --write=FILE",
+	  "Write to FILE (created with mode 0600); '-'\nwrites to stdout", NULL },
+	{ OPTION_CAPTURE, { "count", required_argument, NULL, 'c' }, "-c --count=FRAMES",
+	  "Stop after FRAMES frames (default: 1000000)", NULL },
+	{ OPTION_CAPTURE, { "max-bytes", required_argument, NULL, ARG_MAX_BYTES }, "--max-bytes=BYTES",
+	  "Stop before the file grows beyond BYTES\n(suffixes K, M, G, T: powers of 1000;\ndefault: 1 GiB)", NULL },
+	{ OPTION_CAPTURE, { "snapshot-length", required_argument, NULL, 's' }, "-s --snapshot-length=BYTES",
+	  "Keep at most BYTES of each frame (default:\n262144, whole frames)", NULL },
 };
 
-/* Which options each verb takes, beyond --help and --bus. */
-#define OPT(x) (1U << (x))
-enum { O_JSON, O_LEGEND, O_CONFIG, O_LISTEN_FD, O_CAPTURE, _O_MAX };
-static const unsigned verb_options[_VERB_MAX] = {
-	[VERB_NONE] = OPT(O_JSON) | OPT(O_LEGEND),
-	[VERB_LIST] = OPT(O_JSON) | OPT(O_LEGEND),
-	[VERB_STATUS] = OPT(O_JSON),
-	[VERB_ATTACH] = OPT(O_CONFIG) | OPT(O_LISTEN_FD),
-	[VERB_CAPTURE] = OPT(O_CAPTURE),
-	[VERB_RELAY_START] = OPT(O_CONFIG) | OPT(O_LISTEN_FD),
-	[VERB_RELAY_LIST] = OPT(O_JSON) | OPT(O_LEGEND),
-	[VERB_RELAY_STATUS] = OPT(O_JSON),
-};
+/* The tables whose options arcactl takes. */
+static const Field *const setting_tables[] = { network_fields, relay_fields };
+
+typedef struct OptionSearch {
+	const char *name;       /* without "--" */
+	const Field *found;
+} OptionSearch;
+
+static int match_option(const Field *f, size_t offset, void *userdata) {
+	OptionSearch *s = userdata;
+
+	if (f->option && strcmp(f->option + 2, s->name) == 0) {
+		s->found = f;
+		return -EEXIST;         /* found: stop */
+	}
+	return 0;
+}
+
+/* The row of any table whose option is name. */
+static const Field *setting_option(const char *name) {
+	OptionSearch s = { .name = name };
+
+	for (size_t i = 0; i < ELEMENTSOF(setting_tables) && !s.found; i++)
+		(void) fields_foreach(setting_tables[i], FIELD_SETTING, match_option, &s);
+	return s.found;
+}
+
+/* Help. */
+
+static void help_line(FILE *f, const char *words, const char *help) {
+	const char *line = help;
+	int n;
+
+	n = fprintf(f, "  %s%s", words[1] == '-' ? "   " : "", words);
+	if (n >= HELP_COLUMN - 1) {
+		fputc('\n', f);
+		n = 0;
+	}
+	for (const char *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		fprintf(f, "%*s%.*s\n", HELP_COLUMN - n, "", (int) (nl - line), line);
+		n = 0;
+	}
+	fprintf(f, "%*s%s\n", HELP_COLUMN - n, "", line);
+}
+
+static int help_setting(const Field *f, size_t offset, void *userdata) {
+	char words[64];
+
+	if (!f->option)
+		return 0;
+	if (f->option_value)
+		snprintf(words, sizeof(words), "%s", f->option);
+	else
+		snprintf(words, sizeof(words), "%s=%s", f->option, f->metavar);
+	help_line(userdata, words, f->help);
+	return 0;
+}
+
+static void help_options(FILE *f, Verb verb) {
+	const VerbInfo *v = &verbs[verb];
+
+	if (v->settings)
+		(void) fields_foreach(v->settings, FIELD_SETTING, help_setting, f);
+	for (size_t i = 0; i < ELEMENTSOF(option_infos); i++) {
+		const OptionInfo *o = &option_infos[i];
+
+		if ((o->group == 0 && verb == VERB_NONE) || (o->group & v->options))
+			help_line(f, o->words, o->help);
+	}
+}
+
+static void help_commands(FILE *f, const char *prefix) {
+	for (Verb verb = VERB_NONE + 1; verb < _VERB_MAX; verb++) {
+		const VerbInfo *v = &verbs[verb];
+		char words[128];
+
+		if (!v->summary || strncmp(v->name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(words, sizeof(words), "%s%s%s", v->name, v->synopsis ? " " : "", v->synopsis ?: "");
+		/* Commands line up like options, without their indent. */
+		fputs("  ", f);
+		help_line(f, words, v->summary);
+	}
+}
+
+void cmdline_help(FILE *f, Verb verb) {
+	const VerbInfo *v = &verbs[verb < _VERB_MAX ? verb : VERB_NONE];
+	const char *description = v->description ?: "";
+	bool options = v->options || v->settings;
+
+	switch (verb) {
+	case VERB_NONE:
+		fputs("arcactl [OPTIONS...] COMMAND ...\n\n"
+		      "Control Arca's networks (arca-forwarderd) and relays (arca-relayd).\n\n"
+		      "Commands:\n", f);
+		help_commands(f, "");
+		fputs("\nOptions:\n", f);
+		help_options(f, VERB_NONE);
+		fputs("\nExit status: 0 on success, 1 on failure, 2 on a usage error.\n"
+		      "See the arcactl(1) man page for details.\n", f);
+		return;
+	case VERB_RELAY:
+		fputs("arcactl relay COMMAND ...\n\nCommands:\n", f);
+		help_commands(f, "relay ");
+		fputs("\n'arcactl relay COMMAND --help' shows a command's options.\n", f);
+		return;
+	default:
+		break;
+	}
+
+	/* A description that starts with its own synopsis has it. */
+	if (strncmp(description, "arcactl ", strlen("arcactl ")) != 0)
+		fprintf(f, "arcactl %s%s%s%s\n\n", v->name, v->synopsis ? " " : "", v->synopsis ?: "",
+		        options ? " [OPTIONS...]" : "");
+	fprintf(f, "%s\n", description);
+	if (!options)
+		return;
+	fputs("\nOptions:\n", f);
+	help_options(f, verb);
+	if (v->config_page)
+		fprintf(f, "\nSettings files: %s.\n", v->config_page);
+}
+
+typedef struct OptionWords {
+	void (*fn)(const char *word, void *userdata);
+	void *userdata;
+} OptionWords;
+
+static void option_values(const char *option, const char *values, const OptionWords *w) {
+	_cleanup_free_ char *copy = strdup(values);
+	char word[128], *save = NULL;
+
+	if (!copy)
+		return;
+	for (char *v = strtok_r(copy, " ", &save); v; v = strtok_r(NULL, " ", &save)) {
+		snprintf(word, sizeof(word), "--%s=%s", option, v);
+		w->fn(word, w->userdata);
+	}
+}
+
+static int setting_words(const Field *f, size_t offset, void *userdata) {
+	const OptionWords *w = userdata;
+	char word[64];
+
+	if (!f->option)
+		return 0;
+	snprintf(word, sizeof(word), "%s%s", f->option, f->option_value ? "" : "=");
+	w->fn(word, w->userdata);
+	if (f->type->values)
+		option_values(f->option + 2, f->type->values, w);
+	return 0;
+}
+
+void cmdline_foreach_option(Verb verb, void (*fn)(const char *word, void *userdata), void *userdata) {
+	const OptionWords w = { fn, userdata };
+	const VerbInfo *v = &verbs[verb];
+
+	if (v->settings)
+		(void) fields_foreach(v->settings, FIELD_SETTING, setting_words, (void *) &w);
+	for (size_t i = 0; i < ELEMENTSOF(option_infos); i++) {
+		const OptionInfo *o = &option_infos[i];
+		char word[64];
+
+		if (!((o->group == 0 && verb == VERB_NONE) || (o->group & v->options)))
+			continue;
+		if (o->getopt.val < 0x100) {
+			snprintf(word, sizeof(word), "-%c", o->getopt.val);
+			fn(word, userdata);
+		}
+		snprintf(word, sizeof(word), "--%s%s", o->getopt.name, o->getopt.has_arg ? "=" : "");
+		fn(word, userdata);
+		if (o->values)
+			option_values(o->getopt.name, o->values, &w);
+	}
+}
+
+/* Parsing. */
 
 static int usage_error(FILE *err, const char *format, ...) _printf_(2, 3);
 static int usage_error(FILE *err, const char *format, ...) {
@@ -290,17 +374,16 @@ static int usage_error(FILE *err, const char *format, ...) {
 	return -EINVAL;
 }
 
-static int add_setting(Command *c, FILE *err, const char *key, const char *option,
-                       const char *value) {
+static int add_setting(Command *c, FILE *err, const Field *f, const char *option, const char *value) {
 	Setting *s = NULL;
 	char *v;
 
-	/* DNS adds up; any other option given twice counts once, the last. */
+	/* A list adds up; any other option given twice counts once, the last. */
 	for (size_t i = 0; i < c->n_settings; i++)
-		if (strcmp(c->settings[i].key, key) == 0)
+		if (strcmp(c->settings[i].key, f->name) == 0)
 			s = &c->settings[i];
 
-	if (s && strcmp(key, "DNS") == 0) {
+	if (s && f->type->list) {
 		if (asprintf(&v, "%s %s", s->value, value) < 0)
 			return -ENOMEM;
 	} else {
@@ -317,29 +400,25 @@ static int add_setting(Command *c, FILE *err, const char *key, const char *optio
 		s = &c->settings[c->n_settings++];
 	}
 	free(s->value);
-	*s = (Setting) { .key = key, .option = option, .value = v };
+	*s = (Setting) { .key = f->name, .option = option, .value = v };
 	return 0;
 }
 
-static int parse_verb(Command *c, char **args, size_t n, size_t *used, FILE *err) {
-	static const struct {
-		const char *name;
-		Verb verb;
-	} top[] = {
-		{ "list", VERB_LIST }, { "status", VERB_STATUS }, { "attach", VERB_ATTACH },
-		{ "detach", VERB_DETACH }, { "capture", VERB_CAPTURE }, { "relay", VERB_RELAY },
-	}, relay[] = {
-		{ "start", VERB_RELAY_START }, { "stop", VERB_RELAY_STOP },
-		{ "list", VERB_RELAY_LIST }, { "status", VERB_RELAY_STATUS },
-	};
+/* A positional argument that is a setting of the verb: "DEVICE". */
+static int add_argument(Command *c, FILE *err, const char *key, const char *option, const char *value) {
+	const Field *f = fields_find(verbs[c->verb].settings, FIELD_SETTING, key, NULL);
 
+	return add_setting(c, err, f, option, value);
+}
+
+static int parse_verb(Command *c, char **args, size_t n, size_t *used, FILE *err) {
 	*used = 0;
 	if (n == 0)
 		return c->help || c->version ? 0 : usage_error(err, "no command given; see 'arcactl --help'");
 
-	for (size_t i = 0; i < ELEMENTSOF(top); i++)
-		if (strcmp(args[0], top[i].name) == 0)
-			c->verb = top[i].verb;
+	for (Verb verb = VERB_NONE + 1; verb < _VERB_MAX; verb++)
+		if (!strchr(verbs[verb].name, ' ') && strcmp(args[0], verbs[verb].name) == 0)
+			c->verb = verb;
 	if (c->verb == VERB_NONE)
 		return usage_error(err, "unknown command '%s'; see 'arcactl --help'", args[0]);
 	*used = 1;
@@ -349,9 +428,12 @@ static int parse_verb(Command *c, char **args, size_t n, size_t *used, FILE *err
 	if (n < 2)
 		return c->help ? 0 : usage_error(err, "'relay' needs a command: start, stop, list or status; "
 		                                 "see 'arcactl relay --help'");
-	for (size_t i = 0; i < ELEMENTSOF(relay); i++)
-		if (strcmp(args[1], relay[i].name) == 0)
-			c->verb = relay[i].verb;
+	for (Verb verb = VERB_NONE + 1; verb < _VERB_MAX; verb++) {
+		const char *name = verbs[verb].name;
+
+		if (strncmp(name, "relay ", 6) == 0 && strcmp(args[1], name + 6) == 0)
+			c->verb = verb;
+	}
 	if (c->verb == VERB_RELAY)
 		return usage_error(err, "unknown relay command '%s'; see 'arcactl relay --help'", args[1]);
 	*used = 2;
@@ -365,36 +447,17 @@ static int parse_port(Command *c, const char *arg, FILE *err) {
 }
 
 static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
-	const char *verb = verb_to_string(c->verb);
-	size_t min = 0, max = 0;
+	const VerbInfo *v = &verbs[c->verb];
+	/* With --config, the file may name device and address. */
+	size_t min = c->verb == VERB_ATTACH && c->config ? 1 : v->min_args, max = v->max_args;
 	int r;
-
-	switch (c->verb) {
-	case VERB_STATUS:
-	case VERB_RELAY_STATUS:
-		max = 1;
-		break;
-	case VERB_DETACH:
-	case VERB_CAPTURE:
-	case VERB_RELAY_START:
-	case VERB_RELAY_STOP:
-		min = max = 1;
-		break;
-	case VERB_ATTACH:
-		/* With --config, the file may name device and address. */
-		min = c->config ? 1 : 3;
-		max = 4;
-		break;
-	default:
-		break;
-	}
 
 	if (n < min || n > max) {
 		if (max == 0)
-			return usage_error(err, "'%s' takes no arguments; see 'arcactl %s --help'", verb, verb);
-		return usage_error(err, "'%s' takes %s%zu argument%s, not %zu; see 'arcactl %s --help'", verb,
+			return usage_error(err, "'%s' takes no arguments; see 'arcactl %s --help'", v->name, v->name);
+		return usage_error(err, "'%s' takes %s%zu argument%s, not %zu; see 'arcactl %s --help'", v->name,
 		                   min == max ? "" : min == 0 ? "at most " : n < min ? "at least " : "at most ",
-		                   n < min ? min : max, (n < min ? min : max) == 1 ? "" : "s", n, verb);
+		                   n < min ? min : max, (n < min ? min : max) == 1 ? "" : "s", n, v->name);
 	}
 
 	switch (c->verb) {
@@ -427,11 +490,11 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 			                   "or PORT with --config; see 'arcactl attach --help'");
 		r = parse_port(c, args[1], err);
 		if (r >= 0)
-			r = add_setting(c, err, "Device", "DEVICE", args[0]);
+			r = add_argument(c, err, "Device", "DEVICE", args[0]);
 		if (r >= 0)
-			r = add_setting(c, err, "Address", "ADDRESS", args[2]);
+			r = add_argument(c, err, "Address", "ADDRESS", args[2]);
 		if (r >= 0 && n > 3)
-			r = add_setting(c, err, "Gateway", "GATEWAY", args[3]);
+			r = add_argument(c, err, "Gateway", "GATEWAY", args[3]);
 		return r;
 	default:
 		return 0;
@@ -440,168 +503,173 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 
 /* Each setting must be one the verb knows, with a value of the right form. */
 static int check_settings(Command *c, FILE *err) {
-	const char *verb = verb_to_string(c->verb);
-	const ConfItem *table = c->verb == VERB_ATTACH ? network_settings_table :
-	                        c->verb == VERB_RELAY_START ? relay_settings_table : NULL;
-	NetworkSettings network;
-	RelaySettings relay;
+	const VerbInfo *v = &verbs[c->verb];
+	void *settings = NULL;
 	int r = 0;
 
-	network_settings_init(&network);
-	relay_settings_init(&relay);
+	if (v->settings) {
+		settings = calloc(1, v->settings_size);
+		if (!settings)
+			return -ENOMEM;
+		fields_init(v->settings, settings);
+	}
 	for (size_t i = 0; i < c->n_settings && r >= 0; i++) {
 		const Setting *s = &c->settings[i];
 
-		if (!table) {
-			r = usage_error(err, "%s does not apply to '%s'; see 'arcactl %s --help'",
-			                s->option, verb, verb);
-			break;
-		}
-		r = settings_set(table, table == network_settings_table ? (void *) &network : (void *) &relay,
-		                 s->key, s->value);
+		r = v->settings ? fields_set(v->settings, FIELD_SETTING, settings, s->key, s->value) : -ENOKEY;
 		if (r == -ENOKEY)
-			r = usage_error(err, "%s does not apply to '%s'; see 'arcactl %s --help'",
-			                s->option, verb, verb);
+			r = usage_error(err, "%s does not apply to '%s'; see 'arcactl %s --help'", s->option, v->name,
+			                v->name);
 		else if (r < 0)
-			r = usage_error(err, "invalid %s '%s'; see 'arcactl %s --help'", s->option, s->value, verb);
+			r = usage_error(err, "invalid %s '%s'; see 'arcactl %s --help'", s->option, s->value, v->name);
 	}
-	network_settings_done(&network);
-	relay_settings_done(&relay);
+	if (settings) {
+		fields_done(v->settings, settings);
+		free(settings);
+	}
 	return r;
 }
 
-int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
-		{ "bus", required_argument, NULL, ARG_BUS },
-		{ "json", required_argument, NULL, ARG_JSON },
-		{ "no-legend", no_argument, NULL, ARG_NO_LEGEND },
-		{ "config", required_argument, NULL, ARG_CONFIG },
-		{ "listen-fd", required_argument, NULL, ARG_LISTEN_FD },
-		{ "write", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "max-bytes", required_argument, NULL, ARG_MAX_BYTES },
-		{ "snapshot-length", required_argument, NULL, 's' },
-		{ "mac", required_argument, NULL, ARG_SETTING },
-		{ "mtu", required_argument, NULL, ARG_SETTING },
-		{ "framing", required_argument, NULL, ARG_SETTING },
-		{ "listen", required_argument, NULL, ARG_SETTING },
-		{ "dns", required_argument, NULL, ARG_SETTING },
-		{ "no-default-route", no_argument, NULL, ARG_SETTING },
-		{ "no-lock-mac", no_argument, NULL, ARG_SETTING },
-		{ "allowed-peers", required_argument, NULL, ARG_SETTING },
-		{ "rate-limit", required_argument, NULL, ARG_SETTING },
-		{ "bridge", required_argument, NULL, ARG_SETTING },
-		{ "port-name", required_argument, NULL, ARG_SETTING },
-		{ "vlan", required_argument, NULL, ARG_SETTING },
-		{ "iface-id", required_argument, NULL, ARG_SETTING },
-		{ "network-id", required_argument, NULL, ARG_SETTING },
-		{ "container-id", required_argument, NULL, ARG_SETTING },
-		{ "backend", required_argument, NULL, ARG_SETTING },
-		{}
+/* The getopt table: every option of every group, then each settings
+ * option once. */
+#define CMDLINE_OPTIONS_MAX 64U
+
+typedef struct GetoptTable {
+	struct option options[CMDLINE_OPTIONS_MAX + 1];
+	size_t n;
+} GetoptTable;
+
+static int add_getopt_setting(const Field *f, size_t offset, void *userdata) {
+	GetoptTable *t = userdata;
+
+	if (!f->option || t->n >= CMDLINE_OPTIONS_MAX)
+		return 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->options[i].name, f->option + 2) == 0)
+			return 0;
+	t->options[t->n++] = (struct option) {
+		f->option + 2, f->option_value ? no_argument : required_argument, NULL, ARG_SETTING,
 	};
-	const char *given_names[_O_MAX] = {};
+	return 0;
+}
+
+static void getopt_table(GetoptTable *t) {
+	*t = (GetoptTable) {};
+	for (size_t i = 0; i < ELEMENTSOF(option_infos); i++)
+		t->options[t->n++] = option_infos[i].getopt;
+	for (size_t i = 0; i < ELEMENTSOF(setting_tables); i++)
+		(void) fields_foreach(setting_tables[i], FIELD_SETTING, add_getopt_setting, t);
+}
+
+static int parse_option(Command *c, int opt, const char *typed, FILE *err, unsigned *given,
+                        const char **given_names) {
+
+	switch (opt) {
+	case 'h':
+		c->help = true;
+		return 0;
+	case ARG_VERSION:
+		c->version = true;
+		return 0;
+	case ARG_BUS:
+		if (optarg[0] != '/')
+			return usage_error(err, "--bus= takes an absolute socket path, not '%s'", optarg);
+		c->bus_path = optarg;
+		return 0;
+	case ARG_JSON:
+		if (strcmp(optarg, "pretty") == 0)
+			c->json = JSON_PRETTY;
+		else if (strcmp(optarg, "short") == 0)
+			c->json = JSON_SHORT;
+		else if (strcmp(optarg, "off") == 0)
+			c->json = JSON_OFF;
+		else
+			return usage_error(err, "--json= takes pretty, short or off, not '%s'", optarg);
+		*given |= OPTION_JSON;
+		given_names[0] = "--json";
+		return 0;
+	case ARG_NO_LEGEND:
+		c->legend = false;
+		*given |= OPTION_LEGEND;
+		given_names[1] = "--no-legend";
+		return 0;
+	case ARG_CONFIG:
+		if (optarg[optarg[0] == '-'] == '\0')
+			return usage_error(err, "--config= takes a file name");
+		c->config = optarg;
+		*given |= OPTION_CONFIG;
+		given_names[2] = "--config";
+		return 0;
+	case ARG_LISTEN_FD: {
+		uint32_t fd;
+		if (conf_parse_u32(optarg, &fd) < 0 || fd > INT32_MAX)
+			return usage_error(err, "--listen-fd= takes a file descriptor number, not '%s'", optarg);
+		c->listen_fd = (int) fd;
+		*given |= OPTION_LISTEN_FD;
+		given_names[3] = "--listen-fd";
+		return 0;
+	}
+	case 'w':
+		if (optarg[0] == '\0')
+			return usage_error(err, "--write= takes a file name, or - for stdout");
+		c->capture_file = optarg;
+		*given |= OPTION_CAPTURE;
+		given_names[4] = "--write";
+		return 0;
+	case 'c':
+		if (conf_parse_u64(optarg, &c->capture_frames) < 0 || c->capture_frames == 0)
+			return usage_error(err, "--count= takes a number of frames above 0, not '%s'", optarg);
+		*given |= OPTION_CAPTURE;
+		given_names[4] = "--count";
+		return 0;
+	case ARG_MAX_BYTES:
+		if (field_type_bytes.parse(optarg, &c->capture_bytes) < 0 || c->capture_bytes < CAPTURE_MAX_BYTES_MIN)
+			return usage_error(err, "--max-bytes= takes a size of at least %u bytes, not '%s'",
+			                   CAPTURE_MAX_BYTES_MIN, optarg);
+		*given |= OPTION_CAPTURE;
+		given_names[4] = "--max-bytes";
+		return 0;
+	case 's':
+		if (conf_parse_u32(optarg, &c->snap_bytes) < 0 || c->snap_bytes == 0 ||
+		    c->snap_bytes > CAPTURE_SNAP_BYTES_DEFAULT)
+			return usage_error(err, "--snapshot-length= takes 1 to %u bytes, not '%s'",
+			                   CAPTURE_SNAP_BYTES_DEFAULT, optarg);
+		*given |= OPTION_CAPTURE;
+		given_names[4] = "--snapshot-length";
+		return 0;
+	case ':':
+		return usage_error(err, "%s needs a value; see 'arcactl --help'", typed);
+	default:
+		if (optopt)
+			return usage_error(err, "unknown option '-%c'; see 'arcactl --help'", optopt);
+		return usage_error(err, "unknown option '%s'; see 'arcactl --help'", typed);
+	}
+}
+
+int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
+	const char *given_names[5] = {};
 	unsigned given = 0;
+	GetoptTable table;
 	size_t used;
 	int opt, index, r;
 
 	*c = (Command) { .legend = true, .listen_fd = -1 };
+	getopt_table(&table);
 
 	/* Our own messages, one line each; '+' is not used, so options may
 	 * follow the verb. */
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":hw:c:s:", options, &index)) >= 0) {
-		/* The option as typed, for messages. */
-		const char *typed = argv[optind - 1];
+	while ((opt = getopt_long(argc, argv, ":hw:c:s:", table.options, &index)) >= 0) {
+		if (opt == ARG_SETTING) {
+			const Field *f = setting_option(table.options[index].name);
 
-		switch (opt) {
-		case 'h':
-			c->help = true;
-			break;
-		case ARG_VERSION:
-			c->version = true;
-			break;
-		case ARG_BUS:
-			if (optarg[0] != '/')
-				return usage_error(err, "--bus= takes an absolute socket path, not '%s'", optarg);
-			c->bus_path = optarg;
-			break;
-		case ARG_JSON:
-			if (strcmp(optarg, "pretty") == 0)
-				c->json = JSON_PRETTY;
-			else if (strcmp(optarg, "short") == 0)
-				c->json = JSON_SHORT;
-			else if (strcmp(optarg, "off") == 0)
-				c->json = JSON_OFF;
-			else
-				return usage_error(err, "--json= takes pretty, short or off, not '%s'", optarg);
-			given |= OPT(O_JSON);
-			break;
-		case ARG_NO_LEGEND:
-			c->legend = false;
-			given |= OPT(O_LEGEND);
-			break;
-		case ARG_CONFIG:
-			if (optarg[optarg[0] == '-'] == '\0')
-				return usage_error(err, "--config= takes a file name");
-			c->config = optarg;
-			given |= OPT(O_CONFIG);
-			break;
-		case ARG_LISTEN_FD: {
-			uint32_t fd;
-			if (conf_parse_u32(optarg, &fd) < 0 || fd > INT32_MAX)
-				return usage_error(err, "--listen-fd= takes a file descriptor number, not '%s'", optarg);
-			c->listen_fd = (int) fd;
-			given |= OPT(O_LISTEN_FD);
-			break;
-		}
-		case 'w':
-			if (optarg[0] == '\0')
-				return usage_error(err, "--write= takes a file name, or - for stdout");
-			c->capture_file = optarg;
-			given |= OPT(O_CAPTURE);
-			given_names[O_CAPTURE] = "--write";
-			break;
-		case 'c':
-			if (conf_parse_u64(optarg, &c->capture_frames) < 0 || c->capture_frames == 0)
-				return usage_error(err, "--count= takes a number of frames above 0, not '%s'", optarg);
-			given |= OPT(O_CAPTURE);
-			given_names[O_CAPTURE] = "--count";
-			break;
-		case ARG_MAX_BYTES:
-			if (parse_bytes(optarg, &c->capture_bytes) < 0 || c->capture_bytes < CAPTURE_MAX_BYTES_MIN)
-				return usage_error(err, "--max-bytes= takes a size of at least %u bytes, not '%s'",
-				                   CAPTURE_MAX_BYTES_MIN, optarg);
-			given |= OPT(O_CAPTURE);
-			given_names[O_CAPTURE] = "--max-bytes";
-			break;
-		case 's':
-			if (conf_parse_u32(optarg, &c->snap_bytes) < 0 || c->snap_bytes == 0 ||
-			    c->snap_bytes > CAPTURE_SNAP_BYTES_DEFAULT)
-				return usage_error(err, "--snapshot-length= takes 1 to %u bytes, not '%s'",
-				                   CAPTURE_SNAP_BYTES_DEFAULT, optarg);
-			given |= OPT(O_CAPTURE);
-			given_names[O_CAPTURE] = "--snapshot-length";
-			break;
-		case ARG_SETTING: {
-			const SettingOption *s = NULL;
-			for (size_t i = 0; i < ELEMENTSOF(setting_options); i++)
-				if (strcmp(setting_options[i].option + 2, options[index].name) == 0)
-					s = &setting_options[i];
-			r = add_setting(c, err, s->key, s->option, s->value ?: optarg);
-			if (r < 0)
-				return r;
-			break;
-		}
-		case ':':
-			return usage_error(err, "%s needs a value; see 'arcactl --help'", typed);
-		default:
-			if (optopt)
-				return usage_error(err, "unknown option '-%c'; see 'arcactl --help'", optopt);
-			return usage_error(err, "unknown option '%s'; see 'arcactl --help'", typed);
-		}
+			r = add_setting(c, err, f, f->option, f->option_value ?: optarg);
+		} else
+			/* The option as typed, for messages. */
+			r = parse_option(c, opt, argv[optind - 1], err, &given, given_names);
+		if (r < 0)
+			return r;
 	}
 
 	r = parse_verb(c, argv + optind, argc - optind, &used, err);
@@ -610,13 +678,10 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 	if (c->help || c->version)
 		return 0;
 
-	for (unsigned o = 0; o < _O_MAX; o++)
-		if ((given & OPT(o)) && !(verb_options[c->verb] & OPT(o))) {
-			static const char *const names[] = { "--json", "--no-legend", "--config", "--listen-fd" };
-			return usage_error(err, "%s does not apply to '%s'; see 'arcactl %s --help'",
-			                   given_names[o] ?: names[o], verb_to_string(c->verb),
-			                   verb_to_string(c->verb));
-		}
+	for (unsigned i = 0; i < ELEMENTSOF(given_names); i++)
+		if ((given & (1U << i)) && !(verbs[c->verb].options & (1U << i)))
+			return usage_error(err, "%s does not apply to '%s'; see 'arcactl %s --help'", given_names[i],
+			                   verb_to_string(c->verb), verb_to_string(c->verb));
 
 	r = parse_arguments(c, argv + optind + used, argc - optind - used, err);
 	if (r < 0)

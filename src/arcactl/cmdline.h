@@ -2,20 +2,25 @@
 #pragma once
 
 /*
- * arcactl's command line: global options, the verb and its arguments, and
- * the settings options of attach and relay start. Everything a person can
- * get wrong in the words they typed is found here, before any bus is
- * touched, and is a usage error (exit status 2) with one line saying what
- * is wrong. Options may come before or after the verb.
+ * arcactl's command line: one table of verbs (name, arguments, options,
+ * help, the function that runs it), from which the parser, every --help
+ * and the bash completion come. Everything a person can get wrong in the
+ * words they typed is found here, before any bus is touched, and is a
+ * usage error (exit status 2) with one line saying what is wrong. Options
+ * may come before or after the verb.
  *
- * Settings options are kept as (key, value) pairs under the keys of the
- * settings files (--vlan=7 is VLAN=7), checked against the verb's table,
+ * The settings options of attach and relay start are those of the object
+ * type's field table (field.h): --vlan=7 is the settings file's VLAN=7.
+ * They are kept as (key, value) pairs, checked against the verb's table,
  * and applied after the --config file, so they override it.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <systemd/sd-bus.h>
+
+#include "field.h"
 
 typedef enum Verb {
 	VERB_NONE,              /* arcactl --help, --version */
@@ -65,6 +70,30 @@ typedef struct Command {
 	size_t n_settings;
 } Command;
 
+/* Option groups a verb takes, beyond --help and --bus. */
+enum {
+	OPTION_JSON = 1U << 0,
+	OPTION_LEGEND = 1U << 1,
+	OPTION_CONFIG = 1U << 2,
+	OPTION_LISTEN_FD = 1U << 3,
+	OPTION_CAPTURE = 1U << 4,
+};
+
+typedef struct VerbInfo {
+	const char *name;               /* "relay start" */
+	const char *synopsis;           /* its arguments: "PORT [OPTIONS...]" */
+	const char *summary;            /* one line in arcactl --help */
+	const char *description;        /* the paragraph of its --help */
+	unsigned min_args, max_args;
+	unsigned options;
+	const Field *settings;          /* the object type's, or NULL */
+	size_t settings_size;
+	const char *config_page;        /* the settings file's man page */
+	int (*run)(sd_bus *bus, const Command *c);
+} VerbInfo;
+
+extern const VerbInfo verbs[_VERB_MAX];
+
 /* Returns 0, or -EINVAL for a usage error after printing one line to err
  * ("arcactl: ..."). Keeps pointers into argv. */
 int cmdline_parse(Command *c, int argc, char *argv[], FILE *err);
@@ -72,6 +101,11 @@ void command_done(Command *c);
 
 /* The help of arcactl (VERB_NONE) or of one verb. */
 void cmdline_help(FILE *f, Verb verb);
+
+/* The option words a verb takes, as --help shows them ("--mac=", "-w",
+ * "--write="), one per call of fn, and the values an option takes where
+ * they are a fixed few (--json=, --framing=), as "--json=pretty". */
+void cmdline_foreach_option(Verb verb, void (*fn)(const char *word, void *userdata), void *userdata);
 
 /* "attach", "relay start". */
 const char *verb_to_string(Verb verb);

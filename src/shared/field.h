@@ -56,6 +56,10 @@ struct FieldType {
 	int (*read)(sd_bus_message *m, const Field *field, void *value, sd_bus_error *error);
 	int (*append)(sd_bus_message *m, const void *value);
 	sd_bus_property_get_t get;      /* NULL: sd-bus reads `signature` itself */
+	/* Given twice on a command line, the values add up. */
+	bool list;
+	/* The values it takes where they are a fixed few: "ovs bridge". */
+	const char *values;
 };
 
 struct Field {
@@ -66,8 +70,8 @@ struct Field {
 	unsigned arg;                   /* 1 + its position among the create
 	                                 * method's arguments; 0: none */
 	const char *arg_name;           /* there, for introspection */
-	/* arcactl: --OPTION=VALUE sets it; with option_value, --OPTION alone
-	 * sets that value ("--no-lock-mac" is LockMAC=no). */
+	/* arcactl: "--option"; --option=VALUE sets it, or with option_value,
+	 * --option alone sets that ("--no-lock-mac" is LockMAC=no). */
 	const char *option;
 	const char *option_value;
 	const char *metavar;            /* in arcactl's help: --mtu=BYTES */

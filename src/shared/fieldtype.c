@@ -35,7 +35,10 @@ static int string_parse(const char *text, void *value, StringRule rule, bool emp
 	char *s = NULL;
 	int r;
 
-	if (*text != '\0' || !empty_is_none) {
+	/* Empty is none where the type has a none, else no value at all. */
+	if (*text == '\0' && !empty_is_none)
+		return -EINVAL;
+	if (*text != '\0') {
 		r = rule(text, &s);
 		if (r < 0)
 			return r;
@@ -448,7 +451,7 @@ int field_enum_read(sd_bus_message *m, const Field *f, void *value, sd_bus_error
 	return 0;
 }
 
-DEFINE_FIELD_TYPE_ENUM(field_type_framing, framing, "use length32 or vnet");
+DEFINE_FIELD_TYPE_ENUM(field_type_framing, framing, "length32 vnet", "use length32 or vnet");
 
 /* A file descriptor: only ever passed on the bus, never written down. */
 
@@ -581,6 +584,7 @@ const FieldType field_type_dns = {
 	.read = dns_read,
 	.append = dns_append,
 	.get = dns_get,
+	.list = true,
 };
 
 /* AllowedPeers: vsock CIDs. */

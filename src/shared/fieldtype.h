@@ -51,11 +51,12 @@ typedef struct FieldAddress {
  * An enum type over a string table (strtable.h): NAME_table[] and
  * NAME_from_string(), stored as an int, -1 while not set.
  *
- *     DEFINE_FIELD_TYPE_ENUM(field_type_framing, framing, "use length32 or vnet");
+ *     DEFINE_FIELD_TYPE_ENUM(field_type_framing, framing, "length32 vnet",
+ *                            "use length32 or vnet");
  */
 int field_enum_read(sd_bus_message *m, const Field *f, void *value, sd_bus_error *error,
                     int (*from_string)(const char *s));
-#define DEFINE_FIELD_TYPE_ENUM(type_name, name, rule_text)                                        \
+#define DEFINE_FIELD_TYPE_ENUM(type_name, name, names, rule_text)                                      \
 	static int type_name##_from(const char *s) {                                              \
 		return (int) name##_from_string(s);                                               \
 	}                                                                                         \
@@ -97,4 +98,5 @@ int field_enum_read(sd_bus_message *m, const Field *f, void *value, sd_bus_error
 		.read = type_name##_read,                                                         \
 		.append = type_name##_append,                                                     \
 		.get = type_name##_get,                                                           \
+		.values = names,                                                                  \
 	}

@@ -16,24 +16,24 @@
 const Field host_port_fields[] = {
 	{ .name = "Framing", .type = &field_type_framing, .offset = offsetof(HostPortSettings, framing),
 	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
-	  .option = "framing", .metavar = "length32|vnet", .help = "The wire framing (default: length32)" },
+	  .option = "--framing", .metavar = "length32|vnet", .help = "The wire framing (default: length32)" },
 	{ .name = "Listen", .type = &field_type_listen, .offset = offsetof(HostPortSettings, listen),
 	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
-	  .option = "listen", .metavar = "ADDRESS",
+	  .option = "--listen", .metavar = "ADDRESS",
 	  .help = "Listen on ADDRESS instead of vsock::PORT:\nvsock:CID:PORT, vsock::PORT, /path, @name" },
 	{ .name = "ListenFD", .type = &field_type_fd, .offset = offsetof(HostPortSettings, listen_fd),
 	  .flags = FIELD_OPTION },
 	{ .name = "RateLimit", .type = &field_type_bytes, .offset = offsetof(HostPortSettings, rate_limit),
 	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE,
-	  .option = "rate-limit", .metavar = "BYTES",
+	  .option = "--rate-limit", .metavar = "BYTES",
 	  .help = "At most BYTES per second each way\n(suffixes K, M, G, T: powers of 1000)" },
 	{ .name = "LockMAC", .type = &field_type_bool, .offset = offsetof(HostPortSettings, lock_mac),
 	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
-	  .option = "no-lock-mac", .option_value = "no",
+	  .option = "--no-lock-mac", .option_value = "no",
 	  .help = "Let frames from the container through whatever\ntheir source MAC address" },
 	{ .name = "AllowedPeers", .type = &field_type_allowlist, .offset = offsetof(HostPortSettings, allowed_peers),
 	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
-	  .option = "allowed-peers", .metavar = "CID[,CID...]",
+	  .option = "--allowed-peers", .metavar = "CID[,CID...]",
 	  .help = "The vsock CIDs that may connect (default: 2,\nthe host)" },
 	{}
 };
@@ -368,11 +368,13 @@ static void host_port_adopt(HostPort *p, int conn_fd) {
 
 	if (conn >= 0 && (stream_get_peer(conn, &peer) < 0 || stream_prepare(conn) < 0))
 		conn = safe_close(conn);
-	host_port_sync_fds(p);
-
-	if (conn >= 0)
+	if (conn >= 0) {
+		/* The same fd as the store has: nothing to tell it. */
 		host_port_admit(p, TAKE_FD(conn), &peer);
-	else if (p->device->fd >= 0 && !p->device->ops->persistent)
+		return;
+	}
+	host_port_sync_fds(p);
+	if (p->device->fd >= 0 && !p->device->ops->persistent)
 		host_port_release(p, false);
 }
 

@@ -128,14 +128,13 @@ static void on_port_stopped(HostPort *p, void *userdata) {
 	object_remove_state(o);
 	if (d->bus)
 		bus_server_emit_object_removed(d->bus, o->path);
-	if (o->stop_reply)
-		(void) sd_bus_reply_method_return(o->stop_reply, NULL);
 	log_info("%s: removed.", o->name);
-	o = object_free(o);
-
 	if (d->type->objects_changed)
 		d->type->objects_changed(d);
 	daemon_notify_status(d);
+	/* Last: when the caller hears, all is done. */
+	if (o->stop_reply)
+		(void) sd_bus_reply_method_return(o->stop_reply, NULL);
 }
 
 static int object_path(const ObjectType *t, const char *key, char **ret) {

@@ -9,7 +9,7 @@ static const char *const relay_backend_table[_RELAY_BACKEND_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(relay_backend, RelayBackend)
 
-DEFINE_FIELD_TYPE_ENUM(field_type_backend, relay_backend, "use ovs or bridge");
+DEFINE_FIELD_TYPE_ENUM(field_type_backend, relay_backend, "ovs bridge", "use ovs or bridge");
 
 #define ALL (FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY)
 
@@ -17,30 +17,30 @@ const Field relay_fields[] = {
 	{ .name = "VsockPort", .type = &field_type_vsock_port, .offset = offsetof(RelaySettings, vsock_port),
 	  .flags = FIELD_STATE | FIELD_PROPERTY, .arg = 1, .arg_name = "vsock_port" },
 	{ .name = "Bridge", .type = &field_type_portname, .offset = offsetof(RelaySettings, bridge),
-	  .flags = ALL, .arg = 2, .arg_name = "bridge", .option = "bridge", .metavar = "NAME",
+	  .flags = ALL, .arg = 2, .arg_name = "bridge", .option = "--bridge", .metavar = "NAME",
 	  .help = "The bridge (default: br-int)" },
 	{ .name = "PortName", .type = &field_type_portname, .offset = offsetof(RelaySettings, port_name),
-	  .flags = ALL, .arg = 3, .arg_name = "port_name", .option = "port-name", .metavar = "NAME",
+	  .flags = ALL, .arg = 3, .arg_name = "port_name", .option = "--port-name", .metavar = "NAME",
 	  .help = "The name of the bridge port (default: arcaPORT)" },
 	{ .name = "MAC", .type = &field_type_mac, .offset = offsetof(RelaySettings, mac),
-	  .flags = ALL, .arg = 4, .arg_name = "mac", .option = "mac", .metavar = "MAC",
+	  .flags = ALL, .arg = 4, .arg_name = "mac", .option = "--mac", .metavar = "MAC",
 	  .help = "The container's MAC address" },
 	{ .name = "VLAN", .type = &field_type_vlan, .offset = offsetof(RelaySettings, vlan),
-	  .flags = ALL, .arg = 5, .arg_name = "vlan", .option = "vlan", .metavar = "ID",
+	  .flags = ALL, .arg = 5, .arg_name = "vlan", .option = "--vlan", .metavar = "ID",
 	  .help = "Tag the port with VLAN ID (1-4094; 0: none)" },
 	{ .name = "IfaceId", .type = &field_type_id, .offset = offsetof(RelaySettings, iface_id),
-	  .flags = FIELD_OPTION | ALL, .option = "iface-id", .metavar = "ID",
+	  .flags = FIELD_OPTION | ALL, .option = "--iface-id", .metavar = "ID",
 	  .help = "OVN's external-ids:iface-id of the port" },
 	{ .name = "NetworkId", .type = &field_type_id, .offset = offsetof(RelaySettings, network_id),
-	  .flags = FIELD_OPTION | ALL, .option = "network-id", .metavar = "ID",
+	  .flags = FIELD_OPTION | ALL, .option = "--network-id", .metavar = "ID",
 	  .help = "The network's ID, for the record" },
 	{ .name = "ContainerId", .type = &field_type_id, .offset = offsetof(RelaySettings, container_id),
-	  .flags = FIELD_OPTION | ALL, .option = "container-id", .metavar = "ID",
+	  .flags = FIELD_OPTION | ALL, .option = "--container-id", .metavar = "ID",
 	  .help = "The container's ID, for the record" },
 	{ .name = "MTU", .type = &field_type_mtu, .offset = offsetof(RelaySettings, mtu),
-	  .flags = FIELD_OPTION | ALL, .option = "mtu", .metavar = "BYTES", .help = "The port's MTU" },
+	  .flags = FIELD_OPTION | ALL, .option = "--mtu", .metavar = "BYTES", .help = "The port's MTU" },
 	{ .name = "Backend", .type = &field_type_backend, .offset = offsetof(RelaySettings, backend),
-	  .flags = FIELD_OPTION | ALL, .option = "backend", .metavar = "ovs|bridge",
+	  .flags = FIELD_OPTION | ALL, .option = "--backend", .metavar = "ovs|bridge",
 	  .help = "Open vSwitch (default) or a Linux bridge" },
 	{ .include = host_port_fields, .offset = offsetof(RelaySettings, host) },
 	{}

@@ -4,7 +4,7 @@
  * The KEY=VALUE parser with every table that reads untrusted files: the
  * settings files of arca-forwarder@.service and arca-relay@.service (read
  * by arcactl), and the daemons' state files. The first byte picks the
- * table. Nothing it parses may crash, leak or read out of bounds; errors
+ * table and which of its keys. Nothing it parses may crash, leak or read out of bounds; errors
  * must be reported as such.
  */
 
@@ -27,12 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	if (!f)
 		return 0;
 
+	/* Settings files, or state files. */
+	unsigned flags = data[0] & 2 ? FIELD_STATE : FIELD_SETTING;
+
 	switch (data[0] % 2) {
 	case 0: {
 		NetworkSettings s;
 
 		network_settings_init(&s);
-		if (conf_parse_stream(f, "fuzz", network_settings_table, &s, error) < 0 && !error[0])
+		if (fields_parse_stream(f, "fuzz", network_fields, flags, &s, error) < 0 && !error[0])
 			__builtin_trap();
 		network_settings_done(&s);
 		break;
@@ -41,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 		RelaySettings s;
 
 		relay_settings_init(&s);
-		if (conf_parse_stream(f, "fuzz", relay_settings_table, &s, error) < 0 && !error[0])
+		if (fields_parse_stream(f, "fuzz", relay_fields, flags, &s, error) < 0 && !error[0])
 			__builtin_trap();
 		relay_settings_done(&s);
 		break;

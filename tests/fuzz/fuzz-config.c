@@ -3,8 +3,9 @@
 /*
  * The checks of AttachNetwork's and StartRelay's arguments and options,
  * without a bus: the input is NUL-separated fields (the strings and, as
- * decimal text, the numbers of a call). Every input must either build a
- * config or set a named error, and leak nothing.
+ * decimal text, the numbers of a call), set as the bus would set them
+ * where their type takes them. Every input must either complete the
+ * settings or set a named error, and leak nothing.
  */
 
 #include <stdint.h>
@@ -12,8 +13,10 @@
 #include <string.h>
 
 #include "conffile.h"
-#include "network-config.h"
-#include "relay-config.h"
+#include "network.h"
+#include "network-settings.h"
+#include "relay.h"
+#include "relay-settings.h"
 
 #define FIELDS 12U
 
@@ -37,57 +40,48 @@ static char *split(const uint8_t *data, size_t size, const char *field[static FI
 	return copy;
 }
 
-static char *dup_or_null(const char *s) {
-	return s[0] ? strdup(s) : NULL;
+/* A value where the bus would have one: text that its type takes, as the
+ * bus reader would take it (bus and text share the rules). */
+static void set(const Field *table, void *settings, const char *key, const char *value) {
+	if (value[0])
+		(void) fields_set(table, 0, settings, key, value);
+}
+
+static void check(const ObjectType *t, const char *const keys[static FIELDS], const char *const f[static FIELDS]) {
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	Daemon daemon = { .state_dir = "/nonexistent" };
+	void *settings = calloc(1, t->settings_size);
+	int r;
+
+	if (!settings)
+		return;
+	fields_init(t->fields, settings);
+	for (size_t i = 0; i < FIELDS && keys[i]; i++)
+		set(t->fields, settings, keys[i], f[i]);
+	r = t->complete(&daemon, settings, &error);
+	if (r < 0 && !sd_bus_error_is_set(&error) && r != -ENOMEM)
+		abort();
+	fields_done(t->fields, settings);
+	free(settings);
+	sd_bus_error_free(&error);
 }
 
 static void check_network(const char *const f[static FIELDS]) {
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	NetworkConfig c = { .listen_fd = -1 };
-	NetworkOptions o;
-	int r;
+	static const char *const keys[FIELDS] = {
+		"Device", "VsockPort", "Address", "Gateway", "PrefixLength", "MAC", "MTU", "Framing", "Listen",
+		"DNS", "AllowedPeers",
+	};
 
-	network_options_init(&o);
-	o.mac = dup_or_null(f[5]);
-	o.mtu = (uint32_t) strtoul(f[6], NULL, 10);
-	o.framing = dup_or_null(f[7]);
-	o.listen = dup_or_null(f[8]);
-	if (f[9][0])
-		(void) conf_parse_strv(f[9], &o.dns);
-	if (f[10][0])
-		(void) peer_allowlist_parse(f[10], &o.allowed_peers);
-	r = network_config_new(&c, f[0], (uint32_t) strtoul(f[1], NULL, 10), f[2], f[3],
-	                       (uint32_t) strtoul(f[4], NULL, 10), &o, &error);
-	if (r < 0 && !sd_bus_error_is_set(&error) && r != -ENOMEM)
-		abort();
-	if (r >= 0)
-		network_config_done(&c);
-	network_options_done(&o);
-	sd_bus_error_free(&error);
+	check(&network_type, keys, f);
 }
 
 static void check_relay(const char *const f[static FIELDS]) {
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	RelayConfig c = { .listen_fd = -1 };
-	RelayOptions o;
-	int r;
+	static const char *const keys[FIELDS] = {
+		"VsockPort", "Bridge", "PortName", "MAC", "VLAN", "IfaceId", "NetworkId", "ContainerId", "Backend",
+		"Framing", "MTU", "LockMAC",
+	};
 
-	relay_options_init(&o);
-	o.iface_id = dup_or_null(f[5]);
-	o.network_id = dup_or_null(f[6]);
-	o.container_id = dup_or_null(f[7]);
-	o.backend = dup_or_null(f[8]);
-	o.framing = dup_or_null(f[9]);
-	o.mtu = (uint32_t) strtoul(f[10], NULL, 10);
-	o.lock_mac = f[11][0] ? f[11][0] == '1' : -1;
-	r = relay_config_new(&c, (uint32_t) strtoul(f[0], NULL, 10), f[1], f[2], f[3],
-	                     (uint32_t) strtoul(f[4], NULL, 10), &o, &error);
-	if (r < 0 && !sd_bus_error_is_set(&error) && r != -ENOMEM)
-		abort();
-	if (r >= 0)
-		relay_config_done(&c);
-	relay_options_done(&o);
-	sd_bus_error_free(&error);
+	check(&relay_type, keys, f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

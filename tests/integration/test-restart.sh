@@ -51,7 +51,7 @@ wait "$PING" || true
 received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/ping.out")
 echo "   ping: $received of 60 replies across the restart"
 [ "${received:-0}" -ge 50 ] || fail "the restart lost the link: $(tail -3 "$TMP/ping.out")"
-grep -q "eth0: restored, host still connected" "$TMP/service-manager.log" || fail "the connection was not adopted"
+grep -q "eth0: restored, connected" "$TMP/service-manager.log" || fail "the connection was not adopted"
 [ "$(grep -c '^connected' "$TMP/peer.out")" -eq 1 ] || fail "the host had to reconnect"
 kill -0 "$PEER" || fail "the host's connection was dropped"
 [ "$(ip netns exec "$NS" cat /sys/class/net/eth0/ifindex)" = "$ifindex" ] || fail "the device was made anew"

@@ -59,7 +59,7 @@ static void test_relay_file_every_key(void **state) {
 	RelaySettings s;
 
 	relay_settings_init(&s);
-	assert_int_equal(settings_load(relay_settings_table, &s, path, error), 0);
+	assert_int_equal(settings_load(relay_fields, &s, path, error), 0);
 	assert_string_equal(s.bridge, "br-ex");
 	assert_string_equal(s.port_name, "arca5001");
 	assert_string_equal(s.mac, "02:00:00:00:50:01");
@@ -68,16 +68,16 @@ static void test_relay_file_every_key(void **state) {
 	assert_string_equal(s.network_id, "n1");
 	assert_string_equal(s.container_id, "c1");
 	assert_int_equal(s.mtu, 9000);
-	assert_string_equal(s.backend, "bridge");
-	assert_int_equal(s.rate_limit, 1000000);
-	assert_string_equal(s.listen, "vsock:3:5001");
+	assert_int_equal(s.backend, RELAY_BACKEND_BRIDGE);
+	assert_int_equal(s.host.rate_limit, 1000000);
+	assert_string_equal(s.host.listen, "vsock:3:5001");
 
 	/* The command line overrides the file. */
-	assert_int_equal(settings_set(relay_settings_table, &s, "VLAN", "0"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "VLAN", "0"), 0);
 	assert_int_equal(s.vlan, 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "Bridge", "br-int"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "Bridge", "br-int"), 0);
 	assert_string_equal(s.bridge, "br-int");
-	assert_int_equal(settings_set(relay_settings_table, &s, "DNS", "10.0.0.1"), -ENOKEY);
+	assert_int_equal(settings_set(relay_fields, &s, "DNS", "10.0.0.1"), -ENOKEY);
 	relay_settings_done(&s);
 }
 
@@ -117,7 +117,7 @@ static void test_bad_files_name_file_and_line(void **state) {
 		RelaySettings s;
 
 		relay_settings_init(&s);
-		assert_int_equal(settings_load(relay_settings_table, &s, path, error), -EINVAL);
+		assert_int_equal(settings_load(relay_fields, &s, path, error), -EINVAL);
 		snprintf(expected, sizeof(expected), "%s:%s", path, relay_cases[i].error);
 		assert_string_equal(error, expected);
 		relay_settings_done(&s);
@@ -127,7 +127,7 @@ static void test_bad_files_name_file_and_line(void **state) {
 		NetworkSettings s;
 
 		network_settings_init(&s);
-		assert_int_equal(settings_load(network_settings_table, &s, path, error), -EINVAL);
+		assert_int_equal(settings_load(network_fields, &s, path, error), -EINVAL);
 		snprintf(expected, sizeof(expected), "%s:%s", path, network_cases[i].error);
 		assert_string_equal(error, expected);
 		network_settings_done(&s);
@@ -140,10 +140,10 @@ static void test_missing_file_is_empty_only_with_dash(void **state) {
 
 	relay_settings_init(&s);
 	snprintf(path, sizeof(path), "-%s/none.conf", dir);
-	assert_int_equal(settings_load(relay_settings_table, &s, path, error), 0);
+	assert_int_equal(settings_load(relay_fields, &s, path, error), 0);
 	assert_null(s.bridge);
 
-	assert_int_equal(settings_load(relay_settings_table, &s, path + 1, error), -ENOENT);
+	assert_int_equal(settings_load(relay_fields, &s, path + 1, error), -ENOENT);
 	snprintf(expected, sizeof(expected), "%s: No such file or directory", path + 1);
 	assert_string_equal(error, expected);
 	relay_settings_done(&s);
@@ -163,7 +163,7 @@ static void test_network_file_and_checks(void **state) {
 	NetworkSettings s;
 
 	network_settings_init(&s);
-	assert_int_equal(settings_load(network_settings_table, &s, path, error), 0);
+	assert_int_equal(settings_load(network_fields, &s, path, error), 0);
 	assert_string_equal(s.device, "eth0");
 	assert_string_equal(s.address.address, "10.88.0.2");
 	assert_int_equal(s.address.prefix_len, 16);
@@ -172,36 +172,36 @@ static void test_network_file_and_checks(void **state) {
 	assert_int_equal(s.mtu, 1400);
 	assert_int_equal(strv_length(s.dns), 2);
 	assert_string_equal(s.dns[1], "fd00::53");
-	assert_int_equal(s.rate_limit, 2000);
+	assert_int_equal(s.host.rate_limit, 2000);
 	assert_int_equal(network_settings_check(&s, path, error), 0);
 
 	/* A prefix twice must agree. */
-	assert_int_equal(settings_set(network_settings_table, &s, "Prefix", "24"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Prefix", "24"), 0);
 	assert_int_equal(network_settings_check(&s, "5000.conf", error), -EINVAL);
 	assert_string_equal(error, "5000.conf: Prefix=24 disagrees with Address=10.88.0.2/16");
-	assert_int_equal(settings_set(network_settings_table, &s, "Address", "10.88.0.2"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Address", "10.88.0.2"), 0);
 	assert_int_equal(network_settings_check(&s, "5000.conf", error), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "Prefix", "64"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Prefix", "64"), 0);
 	assert_int_equal(network_settings_check(&s, "5000.conf", error), -EINVAL);
 	assert_string_equal(error, "5000.conf: Prefix=64 is too long for the IPv4 address 10.88.0.2");
-	assert_int_equal(settings_set(network_settings_table, &s, "Prefix", "16"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Prefix", "16"), 0);
 
-	assert_int_equal(settings_set(network_settings_table, &s, "Gateway", "fd00::1"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Gateway", "fd00::1"), 0);
 	assert_int_equal(network_settings_check(&s, NULL, error), -EINVAL);
 	assert_string_equal(error, "the command line: gateway fd00::1 and address 10.88.0.2 are of different families");
 	/* An empty gateway is none. */
-	assert_int_equal(settings_set(network_settings_table, &s, "Gateway", ""), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Gateway", ""), 0);
 	assert_int_equal(network_settings_check(&s, NULL, error), 0);
 	network_settings_done(&s);
 
 	network_settings_init(&s);
-	assert_int_equal(settings_set(network_settings_table, &s, "Address", "10.0.0.2"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Address", "10.0.0.2"), 0);
 	assert_int_equal(network_settings_check(&s, "x.conf", error), -EINVAL);
 	assert_string_equal(error, "x.conf: no device given (Device=)");
-	assert_int_equal(settings_set(network_settings_table, &s, "Device", "eth0"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Device", "eth0"), 0);
 	network_settings_done(&s);
 	network_settings_init(&s);
-	assert_int_equal(settings_set(network_settings_table, &s, "Device", "eth0"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Device", "eth0"), 0);
 	assert_int_equal(network_settings_check(&s, "x.conf", error), -EINVAL);
 	assert_string_equal(error, "x.conf: no address given (Address=)");
 	network_settings_done(&s);
@@ -317,8 +317,8 @@ static void test_attach_call_carries_what_is_set(void **state) {
 
 	/* Only what is set becomes an option. */
 	network_settings_init(&s);
-	assert_int_equal(settings_set(network_settings_table, &s, "Device", "eth0"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "Address", "fd00::2"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Device", "eth0"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Address", "fd00::2"), 0);
 	m = new_call(&w, "AttachNetwork");
 	assert_int_equal(network_settings_append(m, 5000, &s), 0);
 	seal(m);
@@ -335,15 +335,15 @@ static void test_attach_call_carries_what_is_set(void **state) {
 	sd_bus_message_unref(m);
 
 	/* Everything; a passed socket wins over Listen=. */
-	assert_int_equal(settings_set(network_settings_table, &s, "Address", "10.0.0.2/16"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "Gateway", "10.0.0.1"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "MAC", "02:42:0a:00:00:02"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "MTU", "1400"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "DefaultRoute", "no"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "DNS", "10.0.0.1,10.0.0.53"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "RateLimit", "1G"), 0);
-	assert_int_equal(settings_set(network_settings_table, &s, "Listen", "/run/x.sock"), 0);
-	s.listen_fd = w.peer;
+	assert_int_equal(settings_set(network_fields, &s, "Address", "10.0.0.2/16"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Gateway", "10.0.0.1"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "MAC", "02:42:0a:00:00:02"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "MTU", "1400"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "DefaultRoute", "no"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "DNS", "10.0.0.1,10.0.0.53"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "RateLimit", "1G"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Listen", "/run/x.sock"), 0);
+	s.host.listen_fd = w.peer;
 	m = new_call(&w, "AttachNetwork");
 	assert_int_equal(network_settings_append(m, 5000, &s), 0);
 	seal(m);
@@ -357,7 +357,7 @@ static void test_attach_call_carries_what_is_set(void **state) {
 	free(options);
 	sd_bus_message_unref(m);
 
-	s.listen_fd = -1;
+	s.host.listen_fd = -1;
 	m = new_call(&w, "AttachNetwork");
 	assert_int_equal(network_settings_append(m, 5000, &s), 0);
 	seal(m);
@@ -397,17 +397,17 @@ static void test_relay_call_carries_what_is_set(void **state) {
 	free(options);
 	sd_bus_message_unref(m);
 
-	assert_int_equal(settings_set(relay_settings_table, &s, "Bridge", "br-int"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "PortName", "arca5001"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "MAC", "02:00:00:00:50:01"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "VLAN", "12"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "IfaceId", "c1-eth0"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "NetworkId", "n1"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "ContainerId", "c1"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "MTU", "9000"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "Backend", "ovs"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "Listen", "@relay"), 0);
-	assert_int_equal(settings_set(relay_settings_table, &s, "RateLimit", "125M"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "Bridge", "br-int"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "PortName", "arca5001"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "MAC", "02:00:00:00:50:01"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "VLAN", "12"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "IfaceId", "c1-eth0"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "NetworkId", "n1"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "ContainerId", "c1"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "MTU", "9000"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "Backend", "ovs"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "Listen", "@relay"), 0);
+	assert_int_equal(settings_set(relay_fields, &s, "RateLimit", "125M"), 0);
 	m = new_call(&w, "StartRelay");
 	assert_int_equal(relay_settings_append(m, 5001, &s), 0);
 	seal(m);

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+
+/*
+ * list, status, relay list, relay status: what the daemons say, as tables,
+ * status pages or JSON. Reading never starts a daemon (the bus would
+ * activate it), and a daemon that does not run is left out, unless the
+ * command is about it alone.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "json.h"
+#include "show.h"
+#include "verbs.h"
+
+static void json_start(const Command *c, JsonWriter *w) {
+	json_init(w, stdout, c->json == JSON_PRETTY);
+	json_begin_object(w);
+}
+
+static void json_done(JsonWriter *w) {
+	json_end_object(w);
+	json_finish(w);
+}
+
+int verb_list(sd_bus *bus, const Command *c) {
+	_cleanup_(sd_bus_error_free) sd_bus_error e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL;
+	PropsList networks = {}, relays = {};
+	int have_networks, have_relays, r = 0;
+
+	have_networks = optional_read(c, &forwarder_service,
+	                              list_objects(bus, &forwarder_service, false, &networks, &e1), &e1);
+	if (have_networks < 0)
+		return have_networks;
+	have_relays = optional_read(c, &relay_service, list_objects(bus, &relay_service, false, &relays, &e2), &e2);
+	if (have_relays < 0) {
+		props_list_done(&networks);
+		return have_relays;
+	}
+
+	if (!have_networks && !have_relays)
+		r = fail_no_daemon(c);
+	else if (c->json != JSON_OFF) {
+		JsonWriter w;
+		json_start(c, &w);
+		if (have_networks)
+			show_json_array(&w, "Networks", networks.rows, networks.n);
+		if (have_relays)
+			show_json_array(&w, "Relays", relays.rows, relays.n);
+		json_done(&w);
+	} else {
+		if (have_networks)
+			show_networks(stdout, networks.rows, networks.n, c->legend);
+		if (have_networks && have_relays)
+			putchar('\n');
+		if (have_relays)
+			show_relays(stdout, relays.rows, relays.n, c->legend);
+	}
+
+	props_list_done(&networks);
+	props_list_done(&relays);
+	return r;
+}
+
+int verb_relay_list(sd_bus *bus, const Command *c) {
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	PropsList relays = {};
+	int r;
+
+	r = list_objects(bus, &relay_service, true, &relays, &error);
+	if (r < 0)
+		return fail_bus(c, &relay_service, &error, r);
+
+	if (c->json != JSON_OFF) {
+		JsonWriter w;
+		json_start(c, &w);
+		show_json_array(&w, "Relays", relays.rows, relays.n);
+		json_done(&w);
+	} else
+		show_relays(stdout, relays.rows, relays.n, c->legend);
+	props_list_done(&relays);
+	return 0;
+}
+
+/* The rows of l that `status TARGET` means, with all their properties:
+ * by name (networks), or by vsock port. */
+static int find_targets(sd_bus *bus, const Command *c, const Service *s, const PropsList *l, PropsList *found,
+                        sd_bus_error *error) {
+	bool numeric = is_number(c->target);
+	uint64_t wanted = numeric ? strtoull(c->target, NULL, 10) : 0;
+	int r;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *device = props_string(&l->rows[i], "Device");
+		uint64_t port = 0;
+		Props *rows;
+
+		(void) props_number(&l->rows[i], "VsockPort", &port);
+		if (!(device && strcmp(device, c->target) == 0) && !(numeric && port == wanted))
+			continue;
+		rows = realloc(found->rows, (found->n + 1) * sizeof(Props));
+		if (!rows)
+			return -ENOMEM;
+		found->rows = rows;
+		r = get_all(bus, s, props_string(&l->rows[i], "Path"), &rows[found->n], error);
+		if (r < 0)
+			return fail_bus(c, s, error, r);
+		found->n++;
+	}
+	return 0;
+}
+
+/* status TARGET: a network named TARGET, or a network or relay on vsock
+ * port TARGET; relay status PORT: a relay alone. */
+static int status_target(sd_bus *bus, const Command *c, bool networks_too) {
+	_cleanup_(sd_bus_error_free) sd_bus_error e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL;
+	PropsList networks = {}, relays = {}, found_networks = {}, found_relays = {};
+	bool numeric = is_number(c->target);
+	int have_networks = 0, have_relays = 0, r = 0;
+
+	if (networks_too) {
+		have_networks = optional_read(c, &forwarder_service,
+		                              list_objects(bus, &forwarder_service, false, &networks, &e1), &e1);
+		if (have_networks < 0)
+			return have_networks;
+	}
+	if (numeric) {
+		have_relays = optional_read(c, &relay_service,
+		                            list_objects(bus, &relay_service, !networks_too, &relays, &e2), &e2);
+		if (have_relays < 0)
+			goto finish;
+	}
+	if (!networks_too && !have_relays) {
+		r = fail_bus(c, &relay_service, &e2, -ENXIO);
+		goto finish;
+	}
+	if (!have_networks && !have_relays) {
+		r = fail_no_daemon(c);
+		goto finish;
+	}
+
+	r = find_targets(bus, c, &forwarder_service, &networks, &found_networks, &e1);
+	if (r >= 0)
+		r = find_targets(bus, c, &relay_service, &relays, &found_relays, &e2);
+	if (r < 0)
+		goto finish;
+
+	if (found_networks.n == 0 && found_relays.n == 0) {
+		if (networks_too)
+			r = fail(-ENOENT, "No network is attached as '%s' and no relay runs on port %s; "
+			         "'arcactl list' shows them.", c->target, c->target);
+		else
+			r = fail(-ENOENT, "No relay runs on vsock port %s; 'arcactl relay list' shows them.", c->target);
+	} else if (c->json != JSON_OFF) {
+		JsonWriter w;
+		json_start(c, &w);
+		if (found_networks.n > 0)
+			show_json_array(&w, "Networks", found_networks.rows, found_networks.n);
+		if (found_relays.n > 0)
+			show_json_array(&w, "Relays", found_relays.rows, found_relays.n);
+		json_done(&w);
+	} else {
+		for (size_t i = 0; i < found_networks.n; i++) {
+			if (i > 0)
+				putchar('\n');
+			show_network_status(stdout, &found_networks.rows[i]);
+		}
+		for (size_t i = 0; i < found_relays.n; i++) {
+			if (i > 0 || found_networks.n > 0)
+				putchar('\n');
+			show_relay_status(stdout, &found_relays.rows[i]);
+		}
+	}
+
+finish:
+	props_list_done(&networks);
+	props_list_done(&relays);
+	props_list_done(&found_networks);
+	props_list_done(&found_relays);
+	return r < 0 ? r : have_relays < 0 ? have_relays : 0;
+}
+
+/* status: each daemon that runs; relay status: arca-relayd, which must. */
+static int status_daemons(sd_bus *bus, const Command *c, bool forwarder_too) {
+	_cleanup_(sd_bus_error_free) sd_bus_error e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL;
+	Props f = {}, rs = {};
+	int have_forwarder = 0, have_relayd, r = 0;
+
+	if (forwarder_too) {
+		have_forwarder = optional_read(c, &forwarder_service, get_status(bus, &forwarder_service, false, &f, &e1),
+		                               &e1);
+		if (have_forwarder < 0)
+			return have_forwarder;
+		have_relayd = optional_read(c, &relay_service, get_status(bus, &relay_service, false, &rs, &e2), &e2);
+	} else {
+		r = get_status(bus, &relay_service, true, &rs, &e2);
+		have_relayd = r < 0 ? fail_bus(c, &relay_service, &e2, r) : 1;
+	}
+	if (have_relayd < 0) {
+		props_done(&f);
+		return have_relayd;
+	}
+
+	if (!have_forwarder && !have_relayd)
+		r = fail_no_daemon(c);
+	else if (c->json != JSON_OFF) {
+		JsonWriter w;
+		json_start(c, &w);
+		if (have_forwarder) {
+			json_key(&w, "Forwarder");
+			show_json_props(&w, &f);
+		}
+		if (have_relayd) {
+			json_key(&w, "Relay");
+			show_json_props(&w, &rs);
+		}
+		json_done(&w);
+	} else {
+		if (have_forwarder)
+			show_forwarder_status(stdout, &f);
+		if (have_forwarder && have_relayd)
+			putchar('\n');
+		if (have_relayd)
+			show_relayd_status(stdout, &rs);
+	}
+
+	props_done(&f);
+	props_done(&rs);
+	return r < 0 ? r : 0;
+}
+
+int verb_status(sd_bus *bus, const Command *c) {
+	return c->target ? status_target(bus, c, true) : status_daemons(bus, c, true);
+}
+
+int verb_relay_status(sd_bus *bus, const Command *c) {
+	return c->target ? status_target(bus, c, false) : status_daemons(bus, c, false);
+}
