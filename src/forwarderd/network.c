@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "busnames.h"
 #include "device-tap.h"
 #include "ether.h"
 #include "frame.h"
@@ -47,6 +46,7 @@ static int network_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	union in_addr_union ignored;
 	unsigned max_prefix;
 	uint32_t mtu_min;
+	Object *other;
 	int family, r;
 
 	if (!s->device)
@@ -90,47 +90,30 @@ static int network_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	}
 	if (s->metric == 0)
 		s->metric = pick_metric(d);
+	other = object_find_by(d, "VsockPort", s);
+	if (other)
+		return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
+		                         "Vsock port %u is used by network '%s'; pick another port.", s->vsock_port,
+		                         other->key);
 	return host_port_settings_complete(&s->host, s->vsock_port, true, error);
 }
 
-static int network_conflict(Daemon *d, const void *settings, sd_bus_error *error) {
-	const NetworkSettings *s = settings;
-
-	for (Object *o = d->objects; o; o = o->next) {
-		if (strcmp(network_settings(o)->device, s->device) == 0)
-			return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
-			                         "A network is attached as '%s' already; detach it first "
-			                         "or pick another device name.", s->device);
-		if (network_settings(o)->vsock_port == s->vsock_port)
-			return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
-			                         "Vsock port %u is used by network '%s'; pick another port.",
-			                         s->vsock_port, network_settings(o)->device);
-	}
-	return 0;
-}
-
+/* The device from complete settings: every value was checked there. */
 static int network_setup(Object *o, int adopt_fd, Device **ret, sd_bus_error *error) {
 	const NetworkSettings *s = network_settings(o);
-	TapDeviceConfig config = {
-		.name = s->device,
-		.mtu = s->mtu,
-		.prefix_len = s->prefix_len,
-		.default_route = s->default_route > 0,
-		.metric = s->metric,
-		.offload = s->host.framing == FRAMING_VNET,
-	};
+	TapDeviceConfig c = { .name = s->device, .mtu = s->mtu, .metric = s->metric };
 
-	config.family = inet_pton(AF_INET, s->address.address, &config.address) == 1 ? AF_INET : AF_INET6;
-	if (config.family == AF_INET6)
-		(void) inet_pton(AF_INET6, s->address.address, &config.address);
-	if (s->gateway)
-		(void) inet_pton(config.family, s->gateway, &config.gateway);
-	(void) ether_addr_parse(s->mac, &config.mac);
-	return device_tap_new(ret, o->daemon->nl, &config, adopt_fd, error);
-}
-
-static int network_append_created(sd_bus_message *reply, Object *o) {
-	return sd_bus_message_append(reply, "s", network_settings(o)->mac);
+	c.family = inet_pton(AF_INET, s->address.address, &c.address) == 1 ? AF_INET : AF_INET6;
+	if (c.family == AF_INET6)
+		(void) inet_pton(AF_INET6, s->address.address, &c.address);
+	c.prefix_len = s->prefix_len;
+	c.default_route = s->default_route > 0;
+	if (c.default_route)
+		(void) inet_pton(c.family, s->gateway, &c.gateway);
+	(void) ether_addr_parse(s->mac, &c.mac);
+	/* With vnet framing, TSO frames go to the host whole. */
+	c.offload = s->host.framing == FRAMING_VNET;
+	return device_tap_new(ret, o->daemon->nl, &c, adopt_fd, error);
 }
 
 static int network_append_row(sd_bus_message *reply, Object *o) {
@@ -143,39 +126,10 @@ static int network_append_row(sd_bus_message *reply, Object *o) {
 	                             s->mac, host_port_state_to_string(host_port_get_state(o->port)), o->path);
 }
 
-static int network_no_such(sd_bus_error *error, const char *key) {
-	return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_NETWORK,
-	                         "No network is attached as '%s'; 'arcactl list' shows the attached ones.", key);
-}
-
-const ObjectType network_type = {
-	.noun = "network",
-	.path_prefix = FORWARDER_NETWORK_PREFIX,
-	.interface = FORWARDER_NETWORK_INTERFACE,
-	.count_property = "NetworkCount",
-	.status_count = "Networks",
-	.create_method = "AttachNetwork",
-	.create_action = "attach networks",
-	.create_result = "os",
-	.create_result_names = SD_BUS_PARAM(network) SD_BUS_PARAM(mac),
-	.remove_method = "DetachNetwork",
-	.remove_action = "detach networks",
-	.list_method = "ListNetworks",
-	.list_signature = "a(susssso)",
-	.list_names = SD_BUS_PARAM(networks),
-	.no_such_error = BUS_ERROR_NO_SUCH_NETWORK,
-	.fields = network_fields,
-	.settings_size = sizeof(NetworkSettings),
-	.key = "Device",
-	.host_offset = offsetof(NetworkSettings, host),
-	.mac_offset = offsetof(NetworkSettings, mac),
-	.container_side = LINK_SIDE_DEVICE,
+const ObjectOps network_ops = {
 	.complete = network_complete,
-	.conflict = network_conflict,
 	.setup = network_setup,
-	.append_created = network_append_created,
 	.append_row = network_append_row,
-	.no_such = network_no_such,
 };
 
 void network_update_resolv_conf(Daemon *d) {
@@ -197,10 +151,4 @@ void network_update_resolv_conf(Daemon *d) {
 		for (char **s = network_settings(o)->dns; s && *s; s++)
 			servers[i++] = *s;
 	(void) resolv_conf_write(resolv_conf, d->state_dir, servers);
-}
-
-void network_stop(Daemon *d, bool restarting) {
-	/* The networks go with us, and so do their DNS servers. */
-	if (!restarting)
-		(void) resolv_conf_restore(resolv_conf, d->state_dir);
 }

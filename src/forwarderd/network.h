@@ -21,14 +21,12 @@
 /* Default routes: the first network gets the lowest metric. */
 #define ROUTE_METRIC_BASE 100U
 #define RESOLV_CONF_DEFAULT "/etc/resolv.conf"
-#define FORWARDER_STATE_DIR_DEFAULT "/run/arca/forwarder"
 
-extern const ObjectType network_type;
+extern const ObjectOps network_ops;
 
 /* --resolv-conf=PATH */
 int network_set_resolv_conf(const char *path);
 
 /* resolv.conf: written from the networks' DNS servers, or put back as it
- * was when none has any; on a shutdown without restart, put back. */
+ * was when none has any. */
 void network_update_resolv_conf(Daemon *d);
-void network_stop(Daemon *d, bool restarting);

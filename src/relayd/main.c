@@ -7,10 +7,9 @@
  * arca-relayd(8).
  */
 
-#include "busnames.h"
-#include "daemon.h"
 #include "ovs.h"
 #include "relay.h"
+#include "relay-settings.h"
 
 #define STRINGIFY(x) #x
 #define NUMBER(x) STRINGIFY(x)
@@ -25,21 +24,11 @@ static const DaemonOption options[] = {
 	{}
 };
 
-static const DaemonType relayd = {
-	.program = "arca-relayd",
-	.summary = "Forwards Ethernet frames between host vsock streams and Open vSwitch or\n"
-	           "Linux bridge ports, controlled over D-Bus as " RELAY_BUS_NAME ".",
-	.bus_name = RELAY_BUS_NAME,
-	.manager_path = RELAY_PATH,
-	.manager_interface = RELAY_MANAGER_INTERFACE,
-	.state_dir = RELAY_STATE_DIR_DEFAULT,
+const DaemonType daemon_type = {
+	.schema = &relay_schema,
 	.options = options,
-	.object_type = &relay_type,
+	.ops = &relay_ops,
 	/* Every port marked as ours that none of the relays brought back
 	 * has is stale. */
 	.start = relay_sweep,
 };
-
-int main(int argc, char *argv[]) {
-	return daemon_main(&relayd, argc, argv);
-}

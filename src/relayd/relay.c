@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "busnames.h"
 #include "device-bridge.h"
 #include "device-ovs.h"
 #include "frame.h"
@@ -45,6 +44,7 @@ static RelaySettings *relay_settings(const Object *o) {
 static int relay_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	RelaySettings *s = settings;
 	char name[sizeof("arca4294967295")];
+	Object *other;
 
 	if (s->vsock_port == 0)
 		return field_invalid(error, fields_find(relay_fields, 0, "VsockPort", NULL), "0");
@@ -53,6 +53,10 @@ static int relay_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	snprintf(name, sizeof(name), "arca%u", s->vsock_port);
 	if (!s->port_name && !(s->port_name = strdup(name)))
 		return -ENOMEM;
+	other = object_find_by(d, "PortName", s);
+	if (other)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "Port name '%s' is used by the %s; pick another.", s->port_name, other->name);
 	if (!s->iface_id && !(s->iface_id = strdup(s->port_name)))
 		return -ENOMEM;
 	if (s->backend < 0)
@@ -64,22 +68,6 @@ static int relay_complete(Daemon *d, void *settings, sd_bus_error *error) {
 		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Invalid MTU %u: use %u to %u.", s->mtu,
 		                         RELAY_MTU_MIN, RELAY_MTU_MAX);
 	return host_port_settings_complete(&s->host, s->vsock_port, s->mac != NULL, error);
-}
-
-static int relay_conflict(Daemon *d, const void *settings, sd_bus_error *error) {
-	const RelaySettings *s = settings;
-
-	for (Object *o = d->objects; o; o = o->next) {
-		if (relay_settings(o)->vsock_port == s->vsock_port)
-			return sd_bus_error_setf(error, BUS_ERROR_ALREADY_STARTED,
-			                         "A relay is started on vsock port %u already; stop it first.",
-			                         s->vsock_port);
-		if (strcmp(relay_settings(o)->port_name, s->port_name) == 0)
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "Port name '%s' is used by the relay on vsock port %u; pick another.",
-			                         s->port_name, relay_settings(o)->vsock_port);
-	}
-	return 0;
 }
 
 static void on_bridge_checked(OvsBridgeCheck *c, const sd_bus_error *error, void *userdata) {
@@ -138,39 +126,9 @@ static int relay_append_row(sd_bus_message *reply, Object *o) {
 	                             s->vlan, host_port_state_to_string(host_port_get_state(o->port)), o->path);
 }
 
-static int relay_no_such(sd_bus_error *error, const char *key) {
-	return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_RELAY,
-	                         "No relay is started on vsock port %s; 'arcactl relay list' shows the started ones.",
-	                         key);
-}
-
-const ObjectType relay_type = {
-	.noun = "relay",
-	.log_prefix = "relay ",
-	.path_prefix = RELAY_PATH_PREFIX,
-	.interface = RELAY_INTERFACE,
-	.count_property = "RelayCount",
-	.status_count = "Relays",
-	.create_method = "StartRelay",
-	.create_action = "start relays",
-	.create_result = "o",
-	.create_result_names = SD_BUS_PARAM(relay),
-	.remove_method = "StopRelay",
-	.remove_action = "stop relays",
-	.list_method = "ListRelays",
-	.list_signature = "a(usssuso)",
-	.list_names = SD_BUS_PARAM(relays),
-	.no_such_error = BUS_ERROR_NO_SUCH_RELAY,
-	.fields = relay_fields,
-	.settings_size = sizeof(RelaySettings),
-	.key = "VsockPort",
-	.host_offset = offsetof(RelaySettings, host),
-	.mac_offset = offsetof(RelaySettings, mac),
-	.container_side = LINK_SIDE_STREAM,
+const ObjectOps relay_ops = {
 	.complete = relay_complete,
-	.conflict = relay_conflict,
 	.probe = relay_probe,
 	.setup = relay_setup,
 	.append_row = relay_append_row,
-	.no_such = relay_no_such,
 };

@@ -16,9 +16,8 @@
 #define RELAY_MTU_MIN 68U
 #define RELAY_MTU_MAX 65520U
 #define RELAY_OVS_TIMEOUT_SEC_MAX 3600U
-#define RELAY_STATE_DIR_DEFAULT "/run/arca/relay"
 
-extern const ObjectType relay_type;
+extern const ObjectOps relay_ops;
 
 /* --ovs-vsctl=PATH, --ovs-db=ADDRESS, --ovs-timeout=SEC */
 int relay_set_ovs_vsctl(const char *path);

@@ -62,7 +62,7 @@ int daemon_set_log_level(const char *arg) {
 }
 
 void daemon_notify_status(Daemon *d) {
-	const char *noun = d->type->object_type->noun;
+	const char *noun = d->type->schema->noun;
 	unsigned connected = 0;
 
 	for (Object *o = d->objects; o; o = o->next)
@@ -91,7 +91,7 @@ static void help_option(const char *option, const char *help) {
 static void help(const DaemonType *t) {
 	char state_dir[128];
 
-	printf("Usage: %s [OPTIONS]\n\n%s\n\n", t->program, t->summary);
+	printf("Usage: %s [OPTIONS]\n\n%s\n\n", t->schema->program, t->schema->summary);
 	help_option("-h --help", "Show this help");
 	help_option("   --version", "Show the version");
 	help_option("   --bus=PATH", "Serve D-Bus peer-to-peer on the unix socket PATH\ninstead of the system bus");
@@ -102,7 +102,7 @@ static void help(const DaemonType *t) {
 		help_option(option, o->help);
 	}
 	snprintf(state_dir, sizeof(state_dir), "Where to keep %s state for restarts\n(default %s)",
-	         t->object_type->noun, t->state_dir);
+	         t->schema->noun, t->schema->state_dir);
 	help_option("   --state-dir=PATH", state_dir);
 	help_option("   --log-level=LEVEL", "err, warning, notice, info (default) or debug");
 }
@@ -129,7 +129,7 @@ static int parse_argv(const DaemonType *t, int argc, char *argv[], Arguments *a)
 			help(t);
 			return 0;
 		case ARG_VERSION:
-			printf("%s %s\n", t->program, ARCA_VERSION);
+			printf("%s %s\n", t->schema->program, ARCA_VERSION);
 			return 0;
 		case ARG_BUS:
 			a->bus_path = optarg;
@@ -188,7 +188,7 @@ int daemon_main(const DaemonType *type, int argc, char *argv[]) {
 	if (!d)
 		return EXIT_FAILURE;
 	d->type = type;
-	d->state_dir = args.state_dir ?: type->state_dir;
+	d->state_dir = args.state_dir ?: type->schema->state_dir;
 	r = daemon_event_new(&d->event);
 	if (r < 0)
 		return EXIT_FAILURE;
@@ -203,7 +203,7 @@ int daemon_main(const DaemonType *type, int argc, char *argv[]) {
 	object_restore_all(d, store);
 	if (type->start)
 		type->start(d);
-	r = bus_server_new(&d->bus, d->event, type->bus_name, args.bus_path, fdstore_take(store, "bus"),
+	r = bus_server_new(&d->bus, d->event, type->schema->bus_name, args.bus_path, fdstore_take(store, "bus"),
 	                   object_bus_setup, d);
 	if (r < 0)
 		return EXIT_FAILURE;
@@ -211,12 +211,10 @@ int daemon_main(const DaemonType *type, int argc, char *argv[]) {
 
 	(void) sd_notify(false, "READY=1");
 	daemon_notify_status(d);
-	log_info("%s %s running.", type->program, ARCA_VERSION);
+	log_info("%s %s running.", type->schema->program, ARCA_VERSION);
 
 	r = sd_event_loop(d->event);
 	(void) sd_notify(false, "STOPPING=1");
-	if (type->stop)
-		type->stop(d, fdstore_available());
 	object_shutdown_all(d);
 	d = daemon_free(d);
 	if (r < 0) {

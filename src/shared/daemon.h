@@ -8,7 +8,8 @@
  * loop with SIGTERM/SIGINT and the watchdog, the objects brought back from
  * the state directory, D-Bus (the system bus or peer-to-peer), READY and
  * STATUS for the service manager, and shutdown. Each daemon describes
- * itself in a DaemonType and its main() is daemon_main().
+ * itself in a DaemonType called daemon_type, and daemon-main.c is its
+ * main().
  */
 
 #include <stdbool.h>
@@ -29,21 +30,14 @@ typedef struct DaemonOption {
 } DaemonOption;
 
 typedef struct DaemonType {
-	const char *program;            /* "arca-forwarderd" */
-	const char *summary;            /* what --help says it does */
-	const char *bus_name;
-	const char *manager_path;
-	const char *manager_interface;
-	const char *state_dir;          /* the default of --state-dir */
-	const DaemonOption *options;    /* ends with {} */
-	const ObjectType *object_type;
+	const ObjectSchema *schema;
+	const DaemonOption *options;    /* its own command line options; ends with {} */
+	const ObjectOps *ops;
 	/* Once the objects are back, before the bus: sweeping, say. */
 	void (*start)(Daemon *d);
-	/* After an object was added or removed. */
+	/* After the objects were restored, one was added or removed, or on a
+	 * shutdown that takes them all with it. */
 	void (*objects_changed)(Daemon *d);
-	/* On shutdown, before the objects go. restarting: a service manager
-	 * keeps the fds for the next daemon. */
-	void (*stop)(Daemon *d, bool restarting);
 } DaemonType;
 
 struct Daemon {
@@ -63,6 +57,9 @@ struct Daemon {
 
 /* Runs the daemon; returns the exit status. */
 int daemon_main(const DaemonType *type, int argc, char *argv[]);
+
+/* What each daemon defines for daemon-main.c. */
+extern const DaemonType daemon_type;
 
 /* STATUS= for the service manager: how many objects, how many connected. */
 void daemon_notify_status(Daemon *d);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stddef.h>
 
+#include "bus.h"
+#include "busnames.h"
 #include "network-settings.h"
 
 #define ALL (FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY)
@@ -32,4 +34,40 @@ const Field network_fields[] = {
 	{ .name = "Metric", .type = &field_type_u32, .offset = offsetof(NetworkSettings, metric),
 	  .flags = FIELD_STATE },
 	{}
+};
+
+const ObjectSchema network_schema = {
+	.program = "arca-forwarderd",
+	.summary = "Forwards Ethernet frames between TAP devices and host vsock streams,\n"
+	           "controlled over D-Bus as " FORWARDER_BUS_NAME ".",
+	.bus_name = FORWARDER_BUS_NAME,
+	.manager_path = FORWARDER_PATH,
+	.manager_interface = FORWARDER_MANAGER_INTERFACE,
+	.state_dir = "/run/arca/forwarder",
+	.noun = "network",
+	.path_prefix = FORWARDER_NETWORK_PREFIX,
+	.interface = FORWARDER_NETWORK_INTERFACE,
+	.count_property = "NetworkCount",
+	.status_count = "Networks",
+	.create_method = "AttachNetwork",
+	.create_action = "attach networks",
+	.create_result = "os",
+	.create_result_names = SD_BUS_PARAM(network) SD_BUS_PARAM(mac),
+	.create_result_field = "MAC",
+	.remove_method = "DetachNetwork",
+	.remove_action = "detach networks",
+	.list_method = "ListNetworks",
+	.list_signature = "a(susssso)",
+	.list_names = SD_BUS_PARAM(networks),
+	.exists_error = BUS_ERROR_ALREADY_ATTACHED,
+	.exists_message = "A network is attached as '%s' already; detach it first or pick another device name.",
+	.no_such_error = BUS_ERROR_NO_SUCH_NETWORK,
+	.no_such_message = "No network is attached as '%s'; 'arcactl list' shows the attached ones.",
+	.fields = network_fields,
+	.settings_size = sizeof(NetworkSettings),
+	.key = "Device",
+	.host_offset = offsetof(NetworkSettings, host),
+	.mac_offset = offsetof(NetworkSettings, mac),
+	/* The TAP device is the container's own interface. */
+	.container_side = LINK_SIDE_DEVICE,
 };

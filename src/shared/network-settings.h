@@ -2,17 +2,18 @@
 #pragma once
 
 /*
- * The settings of a network of arca-forwarderd, as its field table
- * (field.h) describes them: AttachNetwork's arguments and options, the
+ * A network of arca-forwarderd, as its schema (schema.h) describes it: its
+ * settings in the field table (AttachNetwork's arguments and options, the
  * keys of arca-forwarder.conf(5) and of the state file, the properties of
- * org.arca.Forwarder1.Network. arcactl and the daemon both read them from
- * here.
+ * org.arca.Forwarder1.Network) and its names on the bus. arcactl and the
+ * daemon both read them from here.
  */
 
 #include <stdint.h>
 
 #include "fieldtype.h"
 #include "hostport.h"
+#include "schema.h"
 
 typedef struct NetworkSettings {
 	char *device;
@@ -29,3 +30,4 @@ typedef struct NetworkSettings {
 } NetworkSettings;
 
 extern const Field network_fields[];
+extern const ObjectSchema network_schema;

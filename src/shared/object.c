@@ -20,11 +20,11 @@ struct Probe {
 	void (*free_data)(void *data);
 };
 
-static HostPortSettings *host_settings(const ObjectType *t, void *settings) {
+static HostPortSettings *host_settings(const ObjectSchema *t, void *settings) {
 	return (HostPortSettings *) ((uint8_t *) settings + t->host_offset);
 }
 
-static void *settings_new(const ObjectType *t) {
+static void *settings_new(const ObjectSchema *t) {
 	void *s = calloc(1, t->settings_size);
 
 	if (s)
@@ -32,7 +32,7 @@ static void *settings_new(const ObjectType *t) {
 	return s;
 }
 
-static void *settings_free(const ObjectType *t, void *s) {
+static void *settings_free(const ObjectSchema *t, void *s) {
 	if (s) {
 		fields_done(t->fields, s);
 		free(s);
@@ -41,7 +41,7 @@ static void *settings_free(const ObjectType *t, void *s) {
 }
 
 /* The text of the key field of settings. */
-static int settings_key(const ObjectType *t, const void *settings, char **ret) {
+static int settings_key(const ObjectSchema *t, const void *settings, char **ret) {
 	size_t offset;
 	const Field *f = fields_find(t->fields, 0, t->key, &offset);
 
@@ -52,6 +52,24 @@ Object *object_find(Daemon *d, const char *key) {
 	for (Object *o = d->objects; o; o = o->next)
 		if (strcmp(o->key, key) == 0)
 			return o;
+	return NULL;
+}
+
+Object *object_find_by(Daemon *d, const char *name, const void *settings) {
+	const ObjectSchema *t = d->type->schema;
+	_cleanup_free_ char *wanted = NULL;
+	size_t offset;
+	const Field *f = fields_find(t->fields, 0, name, &offset);
+
+	if (field_format_value(f, (const uint8_t *) settings + offset, &wanted) < 0)
+		return NULL;
+	for (Object *o = d->objects; o; o = o->next) {
+		_cleanup_free_ char *value = NULL;
+
+		if (field_format_value(f, (const uint8_t *) o->settings + offset, &value) >= 0 &&
+		    strcmp(value, wanted) == 0)
+			return o;
+	}
 	return NULL;
 }
 
@@ -67,7 +85,7 @@ static Object *object_free(Object *o) {
 		return NULL;
 	host_port_free(o->port);
 	sd_bus_message_unref(o->stop_reply);
-	settings_free(o->daemon->type->object_type, o->settings);
+	settings_free(o->daemon->type->schema, o->settings);
 	free(o->key);
 	free(o->name);
 	free(o->path);
@@ -88,7 +106,7 @@ static int object_save_state(const Object *o) {
 	if (r >= 0)
 		r = mkdir_parents(o->daemon->state_dir, 0755);
 	if (r >= 0)
-		r = fields_write_file(path, o->daemon->type->object_type->fields, FIELD_STATE, o->settings);
+		r = fields_write_file(path, o->daemon->type->schema->fields, FIELD_STATE, o->settings);
 	return r;
 }
 
@@ -104,7 +122,7 @@ static void on_port_changed(HostPort *p, void *userdata) {
 	Daemon *d = o->daemon;
 
 	if (d->bus)
-		bus_server_emit_properties_changed_strv(d->bus, o->path, d->type->object_type->interface,
+		bus_server_emit_properties_changed_strv(d->bus, o->path, d->type->schema->interface,
 		                                        (char **) host_port_changed_properties);
 	daemon_notify_status(d);
 }
@@ -137,7 +155,7 @@ static void on_port_stopped(HostPort *p, void *userdata) {
 		(void) sd_bus_reply_method_return(o->stop_reply, NULL);
 }
 
-static int object_path(const ObjectType *t, const char *key, char **ret) {
+static int object_path(const ObjectSchema *t, const char *key, char **ret) {
 	size_t offset;
 
 	/* A number is a path element as it is. */
@@ -158,7 +176,7 @@ static int take_fd(FdStore *store, const char *prefix, const char *key) {
 /* Makes an object of complete settings (taken), adopting what store (may
  * be NULL) has of it, and adds it. */
 static int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_error *error) {
-	const ObjectType *t = d->type->object_type;
+	const ObjectSchema *t = d->type->schema;
 	_cleanup_(object_freep) Object *o = NULL;
 	Device *device = NULL;
 	HostPortAdopt adopt;
@@ -182,7 +200,7 @@ static int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, s
 
 	adopt.conn_fd = take_fd(store, "conn", o->key);
 	adopt.dev_fd = take_fd(store, DEVICE_FD_PREFIX, o->key);
-	r = t->setup(o, adopt.dev_fd, &device, error);
+	r = d->type->ops->setup(o, adopt.dev_fd, &device, error);
 	if (r < 0) {
 		safe_close(adopt.conn_fd);
 		return r;
@@ -220,18 +238,44 @@ static int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, s
 	return 0;
 }
 
+/* The daemon's checks, then the core's: one object per key. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static int settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
+	const ObjectSchema *t = d->type->schema;
+	_cleanup_free_ char *key = NULL;
+	int r;
+
+	r = d->type->ops->complete(d, settings, error);
+	if (r < 0)
+		return r;
+	if (settings_key(t, settings, &key) >= 0 && object_find(d, key))
+		return sd_bus_error_setf(error, t->exists_error, t->exists_message, key);
+	return 0;
+}
+
+/* The schema's messages are formats with one %s, the key. */
+static int no_such(sd_bus_error *error, const ObjectSchema *t, const char *key) {
+	return sd_bus_error_setf(error, t->no_such_error, t->no_such_message, key);
+}
+#pragma GCC diagnostic pop
+
 /* The manager's methods. */
 
 static int reply_created(sd_bus_message *m, Object *o) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	const ObjectType *t = o->daemon->type->object_type;
+	const ObjectSchema *t = o->daemon->type->schema;
 	int r;
 
 	r = sd_bus_message_new_method_return(m, &reply);
 	if (r >= 0)
 		r = sd_bus_message_append(reply, "o", o->path);
-	if (r >= 0 && t->append_created)
-		r = t->append_created(reply, o);
+	if (r >= 0 && t->create_result_field) {
+		size_t offset;
+		const Field *f = fields_find(t->fields, 0, t->create_result_field, &offset);
+
+		r = f->type->append(reply, (uint8_t *) o->settings + offset);
+	}
 	if (r >= 0)
 		r = sd_bus_send(NULL, reply, NULL);
 	return r;
@@ -239,12 +283,12 @@ static int reply_created(sd_bus_message *m, Object *o) {
 
 /* The end of a create: makes the object and answers m. */
 static int create_finish(Daemon *d, sd_bus_message *m, void *settings, sd_bus_error *error) {
-	const ObjectType *t = d->type->object_type;
+	const ObjectSchema *t = d->type->schema;
 	Object *o;
 	int r;
 
 	/* Asked twice while a probe was out. */
-	r = t->conflict(d, settings, error);
+	r = settings_complete(d, settings, error);
 	if (r < 0) {
 		settings_free(t, settings);
 		return r;
@@ -266,7 +310,7 @@ static Probe *probe_free(Probe *p) {
 	if (p->free_data)
 		p->free_data(p->data);
 	sd_bus_message_unref(p->message);
-	settings_free(p->daemon->type->object_type, p->settings);
+	settings_free(p->daemon->type->schema, p->settings);
 	free(p);
 	return NULL;
 }
@@ -293,7 +337,7 @@ void probe_done(Probe *p, const sd_bus_error *error) {
 
 static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 	Daemon *d = userdata;
-	const ObjectType *t = d->type->object_type;
+	const ObjectSchema *t = d->type->schema;
 	void *settings;
 	Probe *p;
 	int r;
@@ -306,10 +350,8 @@ static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return -ENOMEM;
 	r = fields_read_call(m, t->fields, settings, error);
 	if (r >= 0)
-		r = t->complete(d, settings, error);
-	if (r >= 0)
-		r = t->conflict(d, settings, error);
-	if (r < 0 || !t->probe) {
+		r = settings_complete(d, settings, error);
+	if (r < 0 || !d->type->ops->probe) {
 		if (r < 0) {
 			settings_free(t, settings);
 			return r;
@@ -324,7 +366,7 @@ static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	}
 	*p = (Probe) { .daemon = d, .message = sd_bus_message_ref(m), .settings = settings, .next = d->probes };
 	d->probes = p;
-	r = t->probe(d, p->settings, p);
+	r = d->type->ops->probe(d, p->settings, p);
 	if (r < 0) {
 		probe_free(p);
 		return r;
@@ -334,7 +376,7 @@ static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int method_remove(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 	Daemon *d = userdata;
-	const ObjectType *t = d->type->object_type;
+	const ObjectSchema *t = d->type->schema;
 	_cleanup_free_ char *key = NULL;
 	void *settings;
 	size_t offset;
@@ -360,7 +402,7 @@ static int method_remove(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 	o = key ? object_find(d, key) : NULL;
 	if (!o)
-		return t->no_such(error, key ?: "");
+		return no_such(error, t, key ?: "");
 	if (host_port_get_state(o->port) == HOST_PORT_STOPPING)
 		return sd_bus_error_setf(error, t->no_such_error, "%s is being removed already.", o->name);
 
@@ -372,7 +414,7 @@ static int method_remove(sd_bus_message *m, void *userdata, sd_bus_error *error)
 static int method_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	Daemon *d = userdata;
-	const ObjectType *t = d->type->object_type;
+	const ObjectSchema *t = d->type->schema;
 	int r;
 
 	r = sd_bus_message_new_method_return(m, &reply);
@@ -381,7 +423,7 @@ static int method_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 	/* "a(...)": the container holds "(...)". */
 	r = sd_bus_message_open_container(reply, 'a', t->list_signature + 1);
 	for (Object *o = d->objects; o && r >= 0; o = o->next)
-		r = t->append_row(reply, o);
+		r = d->type->ops->append_row(reply, o);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
 	if (r < 0)
@@ -417,7 +459,7 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 	if (r >= 0)
 		r = sd_bus_message_append(reply, "a{sv}", 11,
 		                          "Version", "s", ARCA_VERSION,
-		                          d->type->object_type->status_count, "u", d->n_objects,
+		                          d->type->schema->status_count, "u", d->n_objects,
 		                          "Connected", "u", connected,
 		                          "UptimeUSec", "t", now - d->start_usec,
 		                          "FramesToHost", "t", to_host.frames,
@@ -491,7 +533,7 @@ static void manager_table_free(ManagerTable *m) {
 	free(m);
 }
 
-static int manager_table_new(const ObjectType *t, ManagerTable **ret) {
+static int manager_table_new(const ObjectSchema *t, ManagerTable **ret) {
 	_cleanup_free_ char *names = NULL;
 	const Field *key = fields_find(t->fields, 0, t->key, NULL);
 	size_t names_len;
@@ -577,7 +619,7 @@ static int enumerate(sd_bus *bus, const char *path, void *userdata, char ***node
 }
 
 static int object_tables_make(Daemon *d) {
-	const ObjectType *t = d->type->object_type;
+	const ObjectSchema *t = d->type->schema;
 	int r;
 
 	if (!d->manager_table) {
@@ -595,14 +637,13 @@ static int object_tables_make(Daemon *d) {
 
 int object_bus_setup(sd_bus *bus, void *userdata) {
 	Daemon *d = userdata;
-	const DaemonType *dt = d->type;
-	const ObjectType *t = dt->object_type;
+	const ObjectSchema *t = d->type->schema;
 	int r;
 
 	r = object_tables_make(d);
 	if (r < 0)
 		return log_error_errno(r, "Failed to describe the bus objects: %m");
-	r = sd_bus_add_object_vtable(bus, NULL, dt->manager_path, dt->manager_interface,
+	r = sd_bus_add_object_vtable(bus, NULL, t->manager_path, t->manager_interface,
 	                             d->manager_table->vtable, d);
 	if (r < 0)
 		return log_error_errno(r, "Failed to register the manager object: %m");
@@ -614,7 +655,7 @@ int object_bus_setup(sd_bus *bus, void *userdata) {
 	r = sd_bus_add_node_enumerator(bus, NULL, t->path_prefix, enumerate, d);
 	if (r < 0)
 		return log_error_errno(r, "Failed to register the %s enumerator: %m", t->noun);
-	r = sd_bus_add_object_manager(bus, NULL, dt->manager_path);
+	r = sd_bus_add_object_manager(bus, NULL, t->manager_path);
 	if (r < 0)
 		return log_error_errno(r, "Failed to register the object manager: %m");
 	return 0;
@@ -635,7 +676,7 @@ static int restore_one(const char *path, void *userdata) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	Restore *x = userdata;
 	Daemon *d = x->daemon;
-	const ObjectType *t = d->type->object_type;
+	const ObjectSchema *t = d->type->schema;
 	char message[CONF_ERROR_MAX];
 	_cleanup_free_ char *key = NULL;
 	HostPortSettings *host;
@@ -664,9 +705,7 @@ static int restore_one(const char *path, void *userdata) {
 		host->listen = mfree(host->listen);
 		host->listen_fd = fd;
 	}
-	r = t->complete(d, settings, &error);
-	if (r >= 0)
-		r = t->conflict(d, settings, &error);
+	r = settings_complete(d, settings, &error);
 	if (r < 0)
 		settings_free(t, settings);
 	else
@@ -682,6 +721,8 @@ static int restore_one(const char *path, void *userdata) {
 
 void object_restore_all(Daemon *d, FdStore *store) {
 	conf_load_state_dir(d->state_dir, restore_one, &(Restore) { d, store });
+	if (d->type->objects_changed)
+		d->type->objects_changed(d);
 }
 
 void object_shutdown_all(Daemon *d) {
@@ -700,6 +741,8 @@ void object_shutdown_all(Daemon *d) {
 			object_remove_state(o);
 		object_free(o);
 	}
+	if (!restarting && d->type->objects_changed)
+		d->type->objects_changed(d);
 }
 
 void object_free_all(Daemon *d) {

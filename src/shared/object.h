@@ -5,9 +5,9 @@
  * The objects a daemon serves: a network of arca-forwarderd, a relay of
  * arca-relayd. Both are the same thing to the core: settings described by
  * a field table, a host port (hostport.h) and a device, a D-Bus object,
- * and a state file. An ObjectType says what is the daemon's own: the
- * names, the checks of the settings, how the device is made. Everything
- * else is written here once:
+ * and a state file. Their schema (schema.h) names them; ObjectOps say what
+ * is the daemon's own: the checks of the settings, how the device is made.
+ * Everything else is written here once:
  *
  *   - the manager's methods: create (AttachNetwork, StartRelay) with the
  *     arguments and options of the field table, remove (DetachNetwork,
@@ -19,10 +19,6 @@
  *   - the state file of each object (STATE_DIR/KEY.conf), written when it
  *     is made and removed when it goes, and restoring from them, adopting
  *     what the fd store kept.
- *
- * An object is named by its key, the text of one of its settings (the
- * device name of a network, the vsock port of a relay): in the remove
- * method, its object path, its state file and its fd store names.
  */
 
 #include <stdbool.h>
@@ -33,51 +29,28 @@
 #include "fdstore.h"
 #include "field.h"
 #include "hostport.h"
+#include "schema.h"
 
 typedef struct Daemon Daemon;
 typedef struct Object Object;
 typedef struct Probe Probe;
 
-typedef struct ObjectType {
-	const char *noun;               /* "network", "relay": in messages */
-	const char *log_prefix;         /* before the key in messages: "relay " */
-	const char *path_prefix;        /* "/org/arca/Forwarder1/network" */
-	const char *interface;          /* "org.arca.Forwarder1.Network" */
-
-	/* The manager's members. Method names are given with the action a
-	 * refusal names ("attach networks") and the names of what they
-	 * return, as SD_BUS_PARAM() lists. */
-	const char *count_property;     /* "NetworkCount" */
-	const char *status_count;       /* the count in GetStatus: "Networks" */
-	const char *create_method, *create_action, *create_result, *create_result_names;
-	const char *remove_method, *remove_action;
-	const char *list_method, *list_signature, *list_names;
-	const char *no_such_error;      /* org.arca.Error.NoSuchNetwork */
-
-	const Field *fields;
-	size_t settings_size;
-	const char *key;                /* the name of the key field */
-	size_t host_offset;             /* of its HostPortSettings */
-	size_t mac_offset;              /* of the container's MAC (char *) */
-	LinkSide container_side;        /* see HostPortConfig */
-
-	/* Checks settings read from the bus or a state file and fills in
-	 * defaults; errors are named and say what to do. */
+/* What only the daemon knows of its objects. */
+typedef struct ObjectOps {
+	/* Checks settings read from the bus or a state file, against each
+	 * other and the objects there are (beyond the key, which the core
+	 * checks), and fills in defaults; errors are named and say what to
+	 * do. Called again after a probe, on what it completed before. */
 	int (*complete)(Daemon *d, void *settings, sd_bus_error *error);
-	/* Whether they clash with an object there is (a device name, a vsock
-	 * port or a port name in use). */
-	int (*conflict)(Daemon *d, const void *settings, sd_bus_error *error);
 	/* Optional: asks what takes time before a create is answered (does
 	 * the bridge exist?); ends with probe_done(). */
 	int (*probe)(Daemon *d, const void *settings, Probe *p);
 	/* Makes the object's device, or takes adopt_fd over (see
 	 * device-*.h); o->settings are complete. */
 	int (*setup)(Object *o, int adopt_fd, Device **ret, sd_bus_error *error);
-	/* What create answers beyond the object's path, and one row of list. */
-	int (*append_created)(sd_bus_message *reply, Object *o);
+	/* One row of the list method. */
 	int (*append_row)(sd_bus_message *reply, Object *o);
-	int (*no_such)(sd_bus_error *error, const char *key);
-} ObjectType;
+} ObjectOps;
 
 struct Object {
 	Daemon *daemon;
@@ -92,6 +65,9 @@ struct Object {
 
 /* Object by key, or NULL. */
 Object *object_find(Daemon *d, const char *key);
+/* The object whose setting `name` is the same as in settings, or NULL:
+ * for what must be one object's alone. */
+Object *object_find_by(Daemon *d, const char *name, const void *settings);
 
 /* Ends a probe: error NULL to go on, or why the create is refused; the
  * probe's data is freed. */

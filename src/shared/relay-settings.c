@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stddef.h>
 
+#include "bus.h"
+#include "busnames.h"
 #include "relay-settings.h"
 
 static const char *const relay_backend_table[_RELAY_BACKEND_MAX] = {
@@ -44,4 +46,40 @@ const Field relay_fields[] = {
 	  .help = "Open vSwitch (default) or a Linux bridge" },
 	{ .include = host_port_fields, .offset = offsetof(RelaySettings, host) },
 	{}
+};
+
+const ObjectSchema relay_schema = {
+	.program = "arca-relayd",
+	.summary = "Forwards Ethernet frames between host vsock streams and Open vSwitch or\n"
+	           "Linux bridge ports, controlled over D-Bus as " RELAY_BUS_NAME ".",
+	.bus_name = RELAY_BUS_NAME,
+	.manager_path = RELAY_PATH,
+	.manager_interface = RELAY_MANAGER_INTERFACE,
+	.state_dir = "/run/arca/relay",
+	.noun = "relay",
+	.log_prefix = "relay ",
+	.path_prefix = RELAY_PATH_PREFIX,
+	.interface = RELAY_INTERFACE,
+	.count_property = "RelayCount",
+	.status_count = "Relays",
+	.create_method = "StartRelay",
+	.create_action = "start relays",
+	.create_result = "o",
+	.create_result_names = SD_BUS_PARAM(relay),
+	.remove_method = "StopRelay",
+	.remove_action = "stop relays",
+	.list_method = "ListRelays",
+	.list_signature = "a(usssuso)",
+	.list_names = SD_BUS_PARAM(relays),
+	.exists_error = BUS_ERROR_ALREADY_STARTED,
+	.exists_message = "A relay is started on vsock port %s already; stop it first.",
+	.no_such_error = BUS_ERROR_NO_SUCH_RELAY,
+	.no_such_message = "No relay is started on vsock port %s; 'arcactl relay list' shows the started ones.",
+	.fields = relay_fields,
+	.settings_size = sizeof(RelaySettings),
+	.key = "VsockPort",
+	.host_offset = offsetof(RelaySettings, host),
+	.mac_offset = offsetof(RelaySettings, mac),
+	/* The container's frames come from the host. */
+	.container_side = LINK_SIDE_STREAM,
 };

@@ -2,16 +2,18 @@
 #pragma once
 
 /*
- * The settings of a relay of arca-relayd, as its field table (field.h)
- * describes them: StartRelay's arguments and options, the keys of
- * arca-relay.conf(5) and of the state file, the properties of
- * org.arca.Relay1.Relay. arcactl and the daemon both read them from here.
+ * A relay of arca-relayd, as its schema (schema.h) describes it: its
+ * settings in the field table (StartRelay's arguments and options, the keys
+ * of arca-relay.conf(5) and of the state file, the properties of
+ * org.arca.Relay1.Relay) and its names on the bus. arcactl and the daemon
+ * both read them from here.
  */
 
 #include <stdint.h>
 
 #include "fieldtype.h"
 #include "hostport.h"
+#include "schema.h"
 
 typedef enum RelayBackend {
 	RELAY_BACKEND_OVS,
@@ -39,3 +41,4 @@ typedef struct RelaySettings {
 } RelaySettings;
 
 extern const Field relay_fields[];
+extern const ObjectSchema relay_schema;

@@ -47,9 +47,11 @@ static void set(const Field *table, void *settings, const char *key, const char 
 		(void) fields_set(table, 0, settings, key, value);
 }
 
-static void check(const ObjectType *t, const char *const keys[static FIELDS], const char *const f[static FIELDS]) {
+static void check(const ObjectSchema *t, const ObjectOps *ops, const char *const keys[static FIELDS],
+                  const char *const f[static FIELDS]) {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	Daemon daemon = { .state_dir = "/nonexistent" };
+	const DaemonType type = { .schema = t, .ops = ops };
+	Daemon daemon = { .type = &type, .state_dir = "/nonexistent" };
 	void *settings = calloc(1, t->settings_size);
 	int r;
 
@@ -58,7 +60,7 @@ static void check(const ObjectType *t, const char *const keys[static FIELDS], co
 	fields_init(t->fields, settings);
 	for (size_t i = 0; i < FIELDS && keys[i]; i++)
 		set(t->fields, settings, keys[i], f[i]);
-	r = t->complete(&daemon, settings, &error);
+	r = ops->complete(&daemon, settings, &error);
 	if (r < 0 && !sd_bus_error_is_set(&error) && r != -ENOMEM)
 		abort();
 	fields_done(t->fields, settings);
@@ -72,7 +74,7 @@ static void check_network(const char *const f[static FIELDS]) {
 		"DNS", "AllowedPeers",
 	};
 
-	check(&network_type, keys, f);
+	check(&network_schema, &network_ops, keys, f);
 }
 
 static void check_relay(const char *const f[static FIELDS]) {
@@ -81,7 +83,7 @@ static void check_relay(const char *const f[static FIELDS]) {
 		"Framing", "MTU", "LockMAC",
 	};
 
-	check(&relay_type, keys, f);
+	check(&relay_schema, &relay_ops, keys, f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

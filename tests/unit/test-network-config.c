@@ -23,7 +23,8 @@ static const char *try_config(NetworkSettings *c, const char *device, uint32_t p
 	static char name[128];
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL;
-	Daemon daemon = {};
+	const DaemonType type = { .schema = &network_schema, .ops = &network_ops };
+	Daemon daemon = { .type = &type };
 	sd_bus *bus = NULL;
 	int fds[2], r;
 
@@ -49,7 +50,7 @@ static const char *try_config(NetworkSettings *c, const char *device, uint32_t p
 	fields_init(network_fields, c);
 	r = fields_read_call(m, network_fields, c, &error);
 	if (r >= 0)
-		r = network_type.complete(&daemon, c, &error);
+		r = network_ops.complete(&daemon, c, &error);
 	sd_bus_message_unref(m);
 	sd_bus_close_unref(bus);
 	close(fds[1]);
