@@ -6,26 +6,7 @@
 #include <string.h>
 
 #include "bus.h"
-#include "busnames.h"
 #include "client.h"
-
-const Service forwarder_service = {
-	.name = FORWARDER_BUS_NAME,
-	.path = FORWARDER_PATH,
-	.manager = FORWARDER_MANAGER_INTERFACE,
-	.object = FORWARDER_NETWORK_INTERFACE,
-	.daemon = "arca-forwarderd",
-	.list = "ListNetworks",
-};
-
-const Service relay_service = {
-	.name = RELAY_BUS_NAME,
-	.path = RELAY_PATH,
-	.manager = RELAY_MANAGER_INTERFACE,
-	.object = RELAY_INTERFACE,
-	.daemon = "arca-relayd",
-	.list = "ListRelays",
-};
 
 void props_list_done(PropsList *l) {
 	props_array_free(l->rows, l->n);
@@ -60,21 +41,22 @@ bool error_is_absent(const sd_bus_error *e) {
 	                              SD_BUS_ERROR_UNKNOWN_METHOD);
 }
 
-int fail_bus(const Command *c, const Service *s, const sd_bus_error *e, int r) {
+int fail_bus(const Command *c, const ObjectSchema *s, const sd_bus_error *e, int r) {
 	if (c->bus_path && error_is_absent(e))
-		return fail(-ENXIO, "%s does not serve %s; is it %s's socket?", c->bus_path, s->name, s->daemon);
+		return fail(-ENXIO, "%s does not serve %s; is it %s's socket?", c->bus_path, s->bus_name, s->program);
 	if (sd_bus_error_is_set(e) && e->message)
 		return fail(r, "%s", e->message);
-	return fail(r, "Failed to talk to %s: %m", s->daemon);
+	return fail(r, "Failed to talk to %s: %m", s->program);
 }
 
 int fail_no_daemon(const Command *c) {
 	if (c->bus_path)
-		return fail(-ENXIO, "%s serves neither %s nor %s.", c->bus_path, FORWARDER_BUS_NAME, RELAY_BUS_NAME);
+		return fail(-ENXIO, "%s serves neither %s nor %s.", c->bus_path, network_schema.bus_name,
+		            relay_schema.bus_name);
 	return fail(-ENXIO, "Neither arca-forwarderd nor arca-relayd is running.");
 }
 
-int optional_read(const Command *c, const Service *s, int r, sd_bus_error *error) {
+int optional_read(const Command *c, const ObjectSchema *s, int r, sd_bus_error *error) {
 	if (r >= 0)
 		return 1;
 	if (error_is_absent(error))
@@ -133,12 +115,12 @@ int bus_connect(const Command *c, sd_bus **ret) {
 	return 0;
 }
 
-int new_call(sd_bus *bus, const Service *s, const char *path, const char *interface, const char *member,
+int new_call(sd_bus *bus, const ObjectSchema *s, const char *path, const char *interface, const char *member,
              bool auto_start, sd_bus_message **ret) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, s->name, path ?: s->path, interface ?: s->manager, member);
+	r = sd_bus_message_new_method_call(bus, &m, s->bus_name, path ?: s->manager_path, interface ?: s->manager_interface, member);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_set_auto_start(m, auto_start);
@@ -148,7 +130,7 @@ int new_call(sd_bus *bus, const Service *s, const char *path, const char *interf
 	return 0;
 }
 
-static int call_simple(sd_bus *bus, const Service *s, const char *member, bool auto_start,
+static int call_simple(sd_bus *bus, const ObjectSchema *s, const char *member, bool auto_start,
                        sd_bus_error *error, sd_bus_message **reply) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	int r;
@@ -210,13 +192,13 @@ static int read_relay_row(sd_bus_message *reply, Props *p) {
 	return 1;
 }
 
-int list_objects(sd_bus *bus, const Service *s, bool auto_start, PropsList *ret, sd_bus_error *error) {
+int list_objects(sd_bus *bus, const ObjectSchema *s, bool auto_start, PropsList *ret, sd_bus_error *error) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	bool networks = s == &forwarder_service;
+	bool networks = s == &network_schema;
 	PropsList l = {};
 	int r;
 
-	r = call_simple(bus, s, s->list, auto_start, error, &reply);
+	r = call_simple(bus, s, s->list_method, auto_start, error, &reply);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_enter_container(reply, 'a', networks ? "(susssso)" : "(usssuso)");
@@ -243,14 +225,14 @@ int list_objects(sd_bus *bus, const Service *s, bool auto_start, PropsList *ret,
 	return 0;
 }
 
-int get_all(sd_bus *bus, const Service *s, const char *path, Props *ret, sd_bus_error *error) {
+int get_all(sd_bus *bus, const ObjectSchema *s, const char *path, Props *ret, sd_bus_error *error) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	Props p = {};
 	int r;
 
 	r = new_call(bus, s, path, "org.freedesktop.DBus.Properties", "GetAll", false, &m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "s", s->object);
+		r = sd_bus_message_append(m, "s", s->interface);
 	if (r >= 0)
 		r = sd_bus_call(bus, m, 0, error, &reply);
 	if (r >= 0)
@@ -263,7 +245,7 @@ int get_all(sd_bus *bus, const Service *s, const char *path, Props *ret, sd_bus_
 	return 0;
 }
 
-int get_status(sd_bus *bus, const Service *s, bool auto_start, Props *ret, sd_bus_error *error) {
+int get_status(sd_bus *bus, const ObjectSchema *s, bool auto_start, Props *ret, sd_bus_error *error) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	Props p = {};
 	int r;

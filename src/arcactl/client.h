@@ -6,26 +6,17 @@
  * peer-to-peer socket with --bus=PATH), calling the daemons, and reading
  * what they answer into Props (props.h) for the printers. A failure is
  * reported once, as one line on stderr: fail() and fail_bus() print it and
- * return the error for the caller to pass up.
+ * return the error for the caller to pass up. What the daemons are called
+ * comes from their schemas (schema.h).
  */
 
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
 #include "cmdline.h"
+#include "network-settings.h"
 #include "props.h"
-
-typedef struct Service {
-	const char *name;
-	const char *path;
-	const char *manager;
-	const char *object;     /* the interface of a network or relay */
-	const char *daemon;
-	const char *list;       /* ListNetworks, ListRelays */
-} Service;
-
-extern const Service forwarder_service;
-extern const Service relay_service;
+#include "relay-settings.h"
 
 typedef struct PropsList {
 	Props *rows;
@@ -37,7 +28,7 @@ void props_list_done(PropsList *l);
 /* "arcactl: MESSAGE" on stderr; returns r (or -EIO for r >= 0). */
 int fail(int r, const char *format, ...) _printf_(2, 3);
 /* The daemon's own words, or why it could not be asked. */
-int fail_bus(const Command *c, const Service *s, const sd_bus_error *e, int r);
+int fail_bus(const Command *c, const ObjectSchema *s, const sd_bus_error *e, int r);
 int fail_no_daemon(const Command *c);
 
 /* The daemon is not there: not on the bus, or (peer-to-peer) the socket
@@ -47,21 +38,21 @@ bool error_is_absent(const sd_bus_error *e);
 /* A read of one daemon in list or status, where a daemon that is not
  * there is left out rather than an error: returns 1 if it answered, 0 if
  * it is absent, < 0 (reported) otherwise. */
-int optional_read(const Command *c, const Service *s, int r, sd_bus_error *error);
+int optional_read(const Command *c, const ObjectSchema *s, int r, sd_bus_error *error);
 
 int bus_connect(const Command *c, sd_bus **ret);
 
 /* A call of the service's manager (or, with path and interface, of an
  * object); auto_start false: reading never starts a daemon. */
-int new_call(sd_bus *bus, const Service *s, const char *path, const char *interface,
+int new_call(sd_bus *bus, const ObjectSchema *s, const char *path, const char *interface,
              const char *member, bool auto_start, sd_bus_message **ret);
 
 /* The rows of ListNetworks or ListRelays, as Props with the names of the
  * objects' properties. */
-int list_objects(sd_bus *bus, const Service *s, bool auto_start, PropsList *ret, sd_bus_error *error);
+int list_objects(sd_bus *bus, const ObjectSchema *s, bool auto_start, PropsList *ret, sd_bus_error *error);
 /* Properties.GetAll of one object. */
-int get_all(sd_bus *bus, const Service *s, const char *path, Props *ret, sd_bus_error *error);
+int get_all(sd_bus *bus, const ObjectSchema *s, const char *path, Props *ret, sd_bus_error *error);
 /* GetStatus of a daemon. */
-int get_status(sd_bus *bus, const Service *s, bool auto_start, Props *ret, sd_bus_error *error);
+int get_status(sd_bus *bus, const ObjectSchema *s, bool auto_start, Props *ret, sd_bus_error *error);
 
 bool is_number(const char *s);

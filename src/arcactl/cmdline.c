@@ -173,7 +173,7 @@ static const OptionInfo option_infos[] = {
 	{ OPTION_LISTEN_FD, { "listen-fd", required_argument, NULL, ARG_LISTEN_FD }, "--listen-fd=N",
 	  "Use the listening socket open as fd N\n(the unit's socket, as its service passes it: 3)", NULL },
 	{ OPTION_CONFIG, { "config", required_argument, NULL, ARG_CONFIG }, "--config=[-]FILE",
-	  "Read settings from FILE (see below); with '-',\na missing FILE is no error", NULL },
+	  "Read settings from FILE (settings files: see\nbelow); with '-', a missing FILE is no error", NULL },
 	{ OPTION_CAPTURE, { "write", required_argument, NULL, 'w' }, "-w --write=FILE",
 	  "Write to FILE (created with mode 0600); '-'\nwrites to stdout", NULL },
 	{ OPTION_CAPTURE, { "count", required_argument, NULL, 'c' }, "-c --count=FRAMES",
@@ -213,12 +213,14 @@ static const Field *setting_option(const char *name) {
 
 /* Help. */
 
-static void help_line(FILE *f, const char *words, const char *help) {
+/* "  -w --write=FILE   Write...": the words after indent, what they do
+ * from HELP_COLUMN on (below them, if they reach it). */
+static void help_line(FILE *f, int indent, const char *words, const char *help) {
 	const char *line = help;
 	int n;
 
-	n = fprintf(f, "  %s%s", words[1] == '-' ? "   " : "", words);
-	if (n >= HELP_COLUMN - 1) {
+	n = fprintf(f, "%*s%s", indent, "", words);
+	if (n >= HELP_COLUMN) {
 		fputc('\n', f);
 		n = 0;
 	}
@@ -227,6 +229,11 @@ static void help_line(FILE *f, const char *words, const char *help) {
 		n = 0;
 	}
 	fprintf(f, "%*s%s\n", HELP_COLUMN - n, "", line);
+}
+
+/* Long options line up after the short ones. */
+static void help_option(FILE *f, const char *words, const char *help) {
+	help_line(f, words[1] == '-' ? 5 : 2, words, help);
 }
 
 static int help_setting(const Field *f, size_t offset, void *userdata) {
@@ -238,7 +245,7 @@ static int help_setting(const Field *f, size_t offset, void *userdata) {
 		snprintf(words, sizeof(words), "%s", f->option);
 	else
 		snprintf(words, sizeof(words), "%s=%s", f->option, f->metavar);
-	help_line(userdata, words, f->help);
+	help_option(userdata, words, f->help);
 	return 0;
 }
 
@@ -251,7 +258,7 @@ static void help_options(FILE *f, Verb verb) {
 		const OptionInfo *o = &option_infos[i];
 
 		if ((o->group == 0 && verb == VERB_NONE) || (o->group & v->options))
-			help_line(f, o->words, o->help);
+			help_option(f, o->words, o->help);
 	}
 }
 
@@ -263,9 +270,7 @@ static void help_commands(FILE *f, const char *prefix) {
 		if (!v->summary || strncmp(v->name, prefix, strlen(prefix)) != 0)
 			continue;
 		snprintf(words, sizeof(words), "%s%s%s", v->name, v->synopsis ? " " : "", v->synopsis ?: "");
-		/* Commands line up like options, without their indent. */
-		fputs("  ", f);
-		help_line(f, words, v->summary);
+		help_line(f, 2, words, v->summary);
 	}
 }
 
@@ -308,21 +313,9 @@ void cmdline_help(FILE *f, Verb verb) {
 }
 
 typedef struct OptionWords {
-	void (*fn)(const char *word, void *userdata);
+	OptionWordFn fn;
 	void *userdata;
 } OptionWords;
-
-static void option_values(const char *option, const char *values, const OptionWords *w) {
-	_cleanup_free_ char *copy = strdup(values);
-	char word[128], *save = NULL;
-
-	if (!copy)
-		return;
-	for (char *v = strtok_r(copy, " ", &save); v; v = strtok_r(NULL, " ", &save)) {
-		snprintf(word, sizeof(word), "--%s=%s", option, v);
-		w->fn(word, w->userdata);
-	}
-}
 
 static int setting_words(const Field *f, size_t offset, void *userdata) {
 	const OptionWords *w = userdata;
@@ -331,13 +324,11 @@ static int setting_words(const Field *f, size_t offset, void *userdata) {
 	if (!f->option)
 		return 0;
 	snprintf(word, sizeof(word), "%s%s", f->option, f->option_value ? "" : "=");
-	w->fn(word, w->userdata);
-	if (f->type->values)
-		option_values(f->option + 2, f->type->values, w);
+	w->fn(word, f->type->values, w->userdata);
 	return 0;
 }
 
-void cmdline_foreach_option(Verb verb, void (*fn)(const char *word, void *userdata), void *userdata) {
+void cmdline_foreach_option(Verb verb, OptionWordFn fn, void *userdata) {
 	const OptionWords w = { fn, userdata };
 	const VerbInfo *v = &verbs[verb];
 
@@ -351,12 +342,10 @@ void cmdline_foreach_option(Verb verb, void (*fn)(const char *word, void *userda
 			continue;
 		if (o->getopt.val < 0x100) {
 			snprintf(word, sizeof(word), "-%c", o->getopt.val);
-			fn(word, userdata);
+			fn(word, NULL, userdata);
 		}
 		snprintf(word, sizeof(word), "--%s%s", o->getopt.name, o->getopt.has_arg ? "=" : "");
-		fn(word, userdata);
-		if (o->values)
-			option_values(o->getopt.name, o->values, &w);
+		fn(word, o->values, userdata);
 	}
 }
 

@@ -103,9 +103,10 @@ void command_done(Command *c);
 void cmdline_help(FILE *f, Verb verb);
 
 /* The option words a verb takes, as --help shows them ("--mac=", "-w",
- * "--write="), one per call of fn, and the values an option takes where
- * they are a fixed few (--json=, --framing=), as "--json=pretty". */
-void cmdline_foreach_option(Verb verb, void (*fn)(const char *word, void *userdata), void *userdata);
+ * "--write="), one per call of fn, with the values the option takes
+ * where they are a fixed few ("length32 vnet"), else NULL. */
+typedef void (*OptionWordFn)(const char *word, const char *values, void *userdata);
+void cmdline_foreach_option(Verb verb, OptionWordFn fn, void *userdata);
 
 /* "attach", "relay start". */
 const char *verb_to_string(Verb verb);

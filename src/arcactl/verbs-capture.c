@@ -21,7 +21,7 @@
 
 /* What `capture TARGET` means: the network named TARGET, else the one
  * network or relay on vsock port TARGET. */
-static int capture_find(sd_bus *bus, const Command *c, const Service **ret_service, char **ret_path) {
+static int capture_find(sd_bus *bus, const Command *c, const ObjectSchema **ret_service, char **ret_path) {
 	_cleanup_(sd_bus_error_free) sd_bus_error e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL;
 	PropsList networks = {}, relays = {};
 	const char *named = NULL, *network_on_port = NULL, *relay_on_port = NULL;
@@ -29,11 +29,11 @@ static int capture_find(sd_bus *bus, const Command *c, const Service **ret_servi
 	uint64_t wanted = numeric ? strtoull(c->target, NULL, 10) : 0;
 	int have_networks, have_relays = 0, r = 0;
 
-	have_networks = optional_read(c, &forwarder_service, list_objects(bus, &forwarder_service, false, &networks, &e1), &e1);
+	have_networks = optional_read(c, &network_schema, list_objects(bus, &network_schema, false, &networks, &e1), &e1);
 	if (have_networks < 0)
 		return have_networks;
 	if (numeric) {
-		have_relays = optional_read(c, &relay_service, list_objects(bus, &relay_service, false, &relays, &e2), &e2);
+		have_relays = optional_read(c, &relay_schema, list_objects(bus, &relay_schema, false, &relays, &e2), &e2);
 		if (have_relays < 0)
 			goto finish;
 	}
@@ -60,10 +60,10 @@ static int capture_find(sd_bus *bus, const Command *c, const Service **ret_servi
 	}
 
 	if (named || (network_on_port && !relay_on_port)) {
-		*ret_service = &forwarder_service;
+		*ret_service = &network_schema;
 		*ret_path = strdup(named ?: network_on_port);
 	} else if (relay_on_port && !network_on_port) {
-		*ret_service = &relay_service;
+		*ret_service = &relay_schema;
 		*ret_path = strdup(relay_on_port);
 	} else if (relay_on_port) {
 		r = fail(-EINVAL, "Both a network and a relay are on vsock port %s; give the network's "
@@ -83,12 +83,12 @@ finish:
 	return r;
 }
 
-static int call_capture(sd_bus *bus, const Command *c, const Service *s, const char *path, int *ret_fd) {
+static int call_capture(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *path, int *ret_fd) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	int fd, r;
 
-	r = new_call(bus, s, path, s->object, "Capture", false, &m);
+	r = new_call(bus, s, path, s->interface, "Capture", false, &m);
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "{sv}");
 	if (r >= 0 && c->capture_frames > 0)
@@ -119,7 +119,7 @@ int verb_capture(sd_bus *bus, const Command *c) {
 	_cleanup_free_ char *path = NULL;
 	bool to_stdout = strcmp(c->capture_file, "-") == 0;
 	const char *shown = to_stdout ? "stdout" : c->capture_file;
-	const Service *s = NULL;
+	const ObjectSchema *s = NULL;
 	PcapCopyResult result;
 	sigset_t mask;
 	int r;
@@ -154,7 +154,7 @@ int verb_capture(sd_bus *bus, const Command *c) {
 	r = pcap_copy(pipe_fd, to_stdout ? STDOUT_FILENO : file_fd, signal_fd, &result);
 	pipe_fd = safe_close(pipe_fd);
 	if (r == -EBADMSG)
-		return fail(r, "%s sent no valid pcap stream; %s is cut short.", s->daemon, shown);
+		return fail(r, "%s sent no valid pcap stream; %s is cut short.", s->program, shown);
 	if (r < 0)
 		return fail(r, "Failed to write %s: %m", shown);
 	if (!to_stdout && close(TAKE_FD(file_fd)) < 0)

@@ -57,7 +57,7 @@ static const char *config_name(const Command *c) {
 	return c->config ? c->config + (c->config[0] == '-') : NULL;
 }
 
-static int call_create(sd_bus *bus, const Command *c, const Service *s, const char *member,
+static int call_create(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *member,
                        int (*append)(sd_bus_message *m, const Command *c, const void *settings),
                        const void *settings) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -100,7 +100,7 @@ int verb_attach(sd_bus *bus, const Command *c) {
 	if (r >= 0 && network_settings_check(&s, config_name(c), message) < 0)
 		r = fail(-EINVAL, "%s", message);
 	if (r >= 0)
-		r = call_create(bus, c, &forwarder_service, "AttachNetwork", append_network, &s);
+		r = call_create(bus, c, &network_schema, "AttachNetwork", append_network, &s);
 	network_settings_done(&s);
 	return r;
 }
@@ -112,12 +112,12 @@ int verb_relay_start(sd_bus *bus, const Command *c) {
 	relay_settings_init(&s);
 	r = load_settings(c, relay_fields, &s);
 	if (r >= 0)
-		r = call_create(bus, c, &relay_service, "StartRelay", append_relay, &s);
+		r = call_create(bus, c, &relay_schema, "StartRelay", append_relay, &s);
 	relay_settings_done(&s);
 	return r;
 }
 
-static int call_remove(sd_bus *bus, const Command *c, const Service *s, const char *member, const char *type,
+static int call_remove(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *member, const char *type,
                        const void *key) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -148,9 +148,9 @@ int verb_detach(sd_bus *bus, const Command *c) {
 		bool named = false;
 		const char *on_port = NULL;
 
-		r = list_objects(bus, &forwarder_service, true, &networks, &error);
+		r = list_objects(bus, &network_schema, true, &networks, &error);
 		if (r < 0)
-			return fail_bus(c, &forwarder_service, &error, r);
+			return fail_bus(c, &network_schema, &error, r);
 		for (size_t i = 0; i < networks.n; i++) {
 			const char *d = props_string(&networks.rows[i], "Device");
 			uint64_t port = 0;
@@ -169,9 +169,9 @@ int verb_detach(sd_bus *bus, const Command *c) {
 		if (!device)
 			return fail(-ENOMEM, "%m");
 	}
-	return call_remove(bus, c, &forwarder_service, "DetachNetwork", "s", device);
+	return call_remove(bus, c, &network_schema, "DetachNetwork", "s", device);
 }
 
 int verb_relay_stop(sd_bus *bus, const Command *c) {
-	return call_remove(bus, c, &relay_service, "StopRelay", "u", &c->port);
+	return call_remove(bus, c, &relay_schema, "StopRelay", "u", &c->port);
 }

@@ -32,11 +32,11 @@ int verb_list(sd_bus *bus, const Command *c) {
 	PropsList networks = {}, relays = {};
 	int have_networks, have_relays, r = 0;
 
-	have_networks = optional_read(c, &forwarder_service,
-	                              list_objects(bus, &forwarder_service, false, &networks, &e1), &e1);
+	have_networks = optional_read(c, &network_schema,
+	                              list_objects(bus, &network_schema, false, &networks, &e1), &e1);
 	if (have_networks < 0)
 		return have_networks;
-	have_relays = optional_read(c, &relay_service, list_objects(bus, &relay_service, false, &relays, &e2), &e2);
+	have_relays = optional_read(c, &relay_schema, list_objects(bus, &relay_schema, false, &relays, &e2), &e2);
 	if (have_relays < 0) {
 		props_list_done(&networks);
 		return have_relays;
@@ -71,9 +71,9 @@ int verb_relay_list(sd_bus *bus, const Command *c) {
 	PropsList relays = {};
 	int r;
 
-	r = list_objects(bus, &relay_service, true, &relays, &error);
+	r = list_objects(bus, &relay_schema, true, &relays, &error);
 	if (r < 0)
-		return fail_bus(c, &relay_service, &error, r);
+		return fail_bus(c, &relay_schema, &error, r);
 
 	if (c->json != JSON_OFF) {
 		JsonWriter w;
@@ -88,7 +88,7 @@ int verb_relay_list(sd_bus *bus, const Command *c) {
 
 /* The rows of l that `status TARGET` means, with all their properties:
  * by name (networks), or by vsock port. */
-static int find_targets(sd_bus *bus, const Command *c, const Service *s, const PropsList *l, PropsList *found,
+static int find_targets(sd_bus *bus, const Command *c, const ObjectSchema *s, const PropsList *l, PropsList *found,
                         sd_bus_error *error) {
 	bool numeric = is_number(c->target);
 	uint64_t wanted = numeric ? strtoull(c->target, NULL, 10) : 0;
@@ -123,19 +123,19 @@ static int status_target(sd_bus *bus, const Command *c, bool networks_too) {
 	int have_networks = 0, have_relays = 0, r = 0;
 
 	if (networks_too) {
-		have_networks = optional_read(c, &forwarder_service,
-		                              list_objects(bus, &forwarder_service, false, &networks, &e1), &e1);
+		have_networks = optional_read(c, &network_schema,
+		                              list_objects(bus, &network_schema, false, &networks, &e1), &e1);
 		if (have_networks < 0)
 			return have_networks;
 	}
 	if (numeric) {
-		have_relays = optional_read(c, &relay_service,
-		                            list_objects(bus, &relay_service, !networks_too, &relays, &e2), &e2);
+		have_relays = optional_read(c, &relay_schema,
+		                            list_objects(bus, &relay_schema, !networks_too, &relays, &e2), &e2);
 		if (have_relays < 0)
 			goto finish;
 	}
 	if (!networks_too && !have_relays) {
-		r = fail_bus(c, &relay_service, &e2, -ENXIO);
+		r = fail_bus(c, &relay_schema, &e2, -ENXIO);
 		goto finish;
 	}
 	if (!have_networks && !have_relays) {
@@ -143,9 +143,9 @@ static int status_target(sd_bus *bus, const Command *c, bool networks_too) {
 		goto finish;
 	}
 
-	r = find_targets(bus, c, &forwarder_service, &networks, &found_networks, &e1);
+	r = find_targets(bus, c, &network_schema, &networks, &found_networks, &e1);
 	if (r >= 0)
-		r = find_targets(bus, c, &relay_service, &relays, &found_relays, &e2);
+		r = find_targets(bus, c, &relay_schema, &relays, &found_relays, &e2);
 	if (r < 0)
 		goto finish;
 
@@ -191,14 +191,14 @@ static int status_daemons(sd_bus *bus, const Command *c, bool forwarder_too) {
 	int have_forwarder = 0, have_relayd, r = 0;
 
 	if (forwarder_too) {
-		have_forwarder = optional_read(c, &forwarder_service, get_status(bus, &forwarder_service, false, &f, &e1),
+		have_forwarder = optional_read(c, &network_schema, get_status(bus, &network_schema, false, &f, &e1),
 		                               &e1);
 		if (have_forwarder < 0)
 			return have_forwarder;
-		have_relayd = optional_read(c, &relay_service, get_status(bus, &relay_service, false, &rs, &e2), &e2);
+		have_relayd = optional_read(c, &relay_schema, get_status(bus, &relay_schema, false, &rs, &e2), &e2);
 	} else {
-		r = get_status(bus, &relay_service, true, &rs, &e2);
-		have_relayd = r < 0 ? fail_bus(c, &relay_service, &e2, r) : 1;
+		r = get_status(bus, &relay_schema, true, &rs, &e2);
+		have_relayd = r < 0 ? fail_bus(c, &relay_schema, &e2, r) : 1;
 	}
 	if (have_relayd < 0) {
 		props_done(&f);
