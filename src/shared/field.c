@@ -354,7 +354,7 @@ int fields_write_file(const char *path, const Field *table, unsigned flags, cons
 	return write_file_atomic(path, buf, len);
 }
 
-int fields_property_vtable(const Field *table, sd_bus_vtable **ret) {
+int fields_property_vtable(const Field *table, sd_bus_property_set_t set, sd_bus_vtable **ret) {
 	Row rows[FIELDS_MAX];
 	size_t n = fields_flatten(table, 0, FIELD_PROPERTY, rows, 0);
 	sd_bus_vtable *v;
@@ -366,8 +366,14 @@ int fields_property_vtable(const Field *table, sd_bus_vtable **ret) {
 	for (size_t i = 0; i < n; i++) {
 		const Field *f = rows[i].field;
 
-		v[i + 1] = (sd_bus_vtable) SD_BUS_PROPERTY(f->name, f->type->signature, f->type->get, rows[i].offset,
-		                                           SD_BUS_VTABLE_PROPERTY_CONST);
+		if (f->flags & FIELD_WRITABLE)
+			/* The setter checks who calls, as methods do. */
+			v[i + 1] = (sd_bus_vtable) SD_BUS_WRITABLE_PROPERTY(
+				f->name, f->type->signature, f->type->get, set, rows[i].offset,
+				SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED);
+		else
+			v[i + 1] = (sd_bus_vtable) SD_BUS_PROPERTY(f->name, f->type->signature, f->type->get,
+			                                           rows[i].offset, SD_BUS_VTABLE_PROPERTY_CONST);
 	}
 	v[n + 1] = (sd_bus_vtable) SD_BUS_VTABLE_END;
 	*ret = v;

@@ -35,6 +35,7 @@ enum {
 	FIELD_SETTING = 1U << 1,
 	FIELD_STATE = 1U << 2,
 	FIELD_PROPERTY = 1U << 3,
+	FIELD_WRITABLE = 1U << 4,       /* a property that may be set, live */
 };
 
 typedef struct Field Field;
@@ -116,9 +117,10 @@ int fields_parse_stream(FILE *f, const char *name, const Field *table, unsigned 
 /* Every set value of the rows with `flags`, atomically (see conffile.h). */
 int fields_write_file(const char *path, const Field *table, unsigned flags, const void *data);
 
-/* An sd-bus vtable of the FIELD_PROPERTY rows, constant properties whose
- * offsets are from the settings struct; free it when no bus has it. */
-int fields_property_vtable(const Field *table, sd_bus_vtable **ret);
+/* An sd-bus vtable of the FIELD_PROPERTY rows, offsets from the settings
+ * struct: constant properties, and FIELD_WRITABLE ones that signal their
+ * changes and are written by set. Free it when no bus has it. */
+int fields_property_vtable(const Field *table, sd_bus_property_set_t set, sd_bus_vtable **ret);
 
 /* Sets an InvalidArgument error: "Invalid NAME 'VALUE': RULE." (a number
  * unquoted). */

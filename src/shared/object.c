@@ -628,7 +628,7 @@ static int object_tables_make(Daemon *d) {
 			return r;
 	}
 	if (!d->settings_vtable) {
-		r = fields_property_vtable(t->fields, &d->settings_vtable);
+		r = fields_property_vtable(t->fields, NULL, &d->settings_vtable);
 		if (r < 0)
 			return r;
 	}
