@@ -23,6 +23,9 @@
 #define LINK_READ_BYTES (128U * 1024U)
 /* Stream reads per wake-up, so one busy link cannot starve the others. */
 #define LINK_STREAM_READS 4U
+/* A paused direction wakes when its credit is back, not up to sd-event's
+ * default of 250 ms later: that would halve the rate a limit gives. */
+#define LINK_RATE_TIMER_ACCURACY_USEC 1U
 
 /* One batch of device reads: each into a slot of the queue, behind a
  * virtio net header of its own where strip_vnet_hdr. */
@@ -154,7 +157,8 @@ static bool direction_admit(Link *l, Direction *d) {
 		return true;
 
 	if (!d->timer)
-		r = sd_event_add_time(l->event, &d->timer, CLOCK_MONOTONIC, now + wait, 0, on_rate_timer, l);
+		r = sd_event_add_time(l->event, &d->timer, CLOCK_MONOTONIC, now + wait, LINK_RATE_TIMER_ACCURACY_USEC,
+		                      on_rate_timer, l);
 	else {
 		r = sd_event_source_set_time(d->timer, now + wait);
 		if (r >= 0)
@@ -609,4 +613,21 @@ Link *link_free(Link *l) {
 
 const LinkStats *link_get_stats(const Link *l) {
 	return l->stats;
+}
+
+static void direction_set_rate(Direction *d, uint64_t rate, uint64_t now) {
+	ratelimit_init(&d->limit, rate, 0, now);
+	if (d->paused) {
+		d->paused = false;
+		(void) sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+	}
+}
+
+void link_set_rate(Link *l, uint64_t rate_to_stream, uint64_t rate_to_device) {
+	uint64_t now = 0;
+
+	(void) sd_event_now(l->event, CLOCK_MONOTONIC, &now);
+	direction_set_rate(&l->to_stream, rate_to_stream, now);
+	direction_set_rate(&l->to_device, rate_to_device, now);
+	link_update(l);
 }

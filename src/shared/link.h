@@ -32,7 +32,8 @@
  * The owner's Capture, while there is one, gets a copy of every frame
  * forwarded either way, without its virtio net header.
  *
- * A rate limit per direction pauses the reading side instead of dropping.
+ * A rate limit per direction pauses the reading side instead of dropping;
+ * it may change while the link runs.
  * The link ends at most once, when either side closes or fails or the peer
  * breaks the framing, and tells its owner why through the end handler.
  */
@@ -110,5 +111,10 @@ Link *link_free(Link *link);
 DEFINE_POINTER_CLEANUP(Link, link_free);
 
 const LinkStats *link_get_stats(const Link *link);
+
+/* Changes the rate limits (bytes per second, 0: none) of a running link:
+ * from now on, with a full bucket, and a direction paused by the old
+ * limit reads again at once. */
+void link_set_rate(Link *link, uint64_t rate_to_stream, uint64_t rate_to_device);
 
 const char *link_side_to_string(LinkSide side);
