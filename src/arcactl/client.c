@@ -264,3 +264,65 @@ int get_status(sd_bus *bus, const ObjectSchema *s, bool auto_start, Props *ret, 
 bool is_number(const char *s) {
 	return *s && strspn(s, "0123456789") == strlen(s);
 }
+
+int find_object(sd_bus *bus, const Command *c, const ObjectSchema **ret_schema, char **ret_path) {
+	_cleanup_(sd_bus_error_free) sd_bus_error e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL;
+	PropsList networks = {}, relays = {};
+	const char *named = NULL, *network_on_port = NULL, *relay_on_port = NULL;
+	bool numeric = is_number(c->target);
+	uint64_t wanted = numeric ? strtoull(c->target, NULL, 10) : 0;
+	int have_networks, have_relays = 0, r = 0;
+
+	have_networks = optional_read(c, &network_schema, list_objects(bus, &network_schema, false, &networks, &e1), &e1);
+	if (have_networks < 0)
+		return have_networks;
+	if (numeric) {
+		have_relays = optional_read(c, &relay_schema, list_objects(bus, &relay_schema, false, &relays, &e2), &e2);
+		if (have_relays < 0)
+			goto finish;
+	}
+	if (!have_networks && !have_relays) {
+		r = fail_no_daemon(c);
+		goto finish;
+	}
+
+	for (size_t i = 0; i < networks.n; i++) {
+		uint64_t port = 0;
+
+		(void) props_number(&networks.rows[i], "VsockPort", &port);
+		if (strcmp(props_string(&networks.rows[i], "Device"), c->target) == 0)
+			named = props_string(&networks.rows[i], "Path");
+		else if (numeric && port == wanted)
+			network_on_port = props_string(&networks.rows[i], "Path");
+	}
+	for (size_t i = 0; i < relays.n; i++) {
+		uint64_t port = 0;
+
+		(void) props_number(&relays.rows[i], "VsockPort", &port);
+		if (port == wanted)
+			relay_on_port = props_string(&relays.rows[i], "Path");
+	}
+
+	if (named || (network_on_port && !relay_on_port)) {
+		*ret_schema = &network_schema;
+		*ret_path = strdup(named ?: network_on_port);
+	} else if (relay_on_port && !network_on_port) {
+		*ret_schema = &relay_schema;
+		*ret_path = strdup(relay_on_port);
+	} else if (relay_on_port) {
+		r = fail(-EINVAL, "Both a network and a relay are on vsock port %s; give the network's "
+		         "device name, or stop one of them.", c->target);
+		goto finish;
+	} else {
+		r = fail(-ENOENT, "No network is attached as '%s'%s; 'arcactl list' shows them.", c->target,
+		         numeric ? " and no network or relay is on that vsock port" : "");
+		goto finish;
+	}
+	if (!*ret_path)
+		r = fail(-ENOMEM, "%m");
+
+finish:
+	props_list_done(&networks);
+	props_list_done(&relays);
+	return r;
+}

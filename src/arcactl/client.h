@@ -55,4 +55,9 @@ int get_all(sd_bus *bus, const ObjectSchema *s, const char *path, Props *ret, sd
 /* GetStatus of a daemon. */
 int get_status(sd_bus *bus, const ObjectSchema *s, bool auto_start, Props *ret, sd_bus_error *error);
 
+/* What `capture TARGET` and `set-rate TARGET` mean: the network named
+ * TARGET, else the one network or relay on vsock port TARGET. *ret_path
+ * is its object path (free it). */
+int find_object(sd_bus *bus, const Command *c, const ObjectSchema **ret_schema, char **ret_path);
+
 bool is_number(const char *s);

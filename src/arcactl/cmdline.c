@@ -122,6 +122,20 @@ const VerbInfo verbs[_VERB_MAX] = {
 		.options = OPTION_JSON | OPTION_LEGEND,
 		.run = verb_relay_list,
 	},
+	[VERB_SET] = {
+		.name = "set",
+		.synopsis = "DEVICE|PORT KEY=VALUE...",
+		.summary = "Change a setting of a running network or\nrelay",
+		.description = "Changes settings of the network named DEVICE, or of the network or\n"
+		               "relay on vsock port PORT, while it runs: at once, without a\n"
+		               "reconnect, and kept across a restart of the daemon. The settings that\n"
+		               "may change so: RateLimit (bytes per second each way, suffixes K, M,\n"
+		               "G, T: powers of 1000). KEY= with nothing after it removes the setting.",
+		.min_args = 2,
+		.max_args = 1 + CMDLINE_SETTINGS_MAX,
+		.live_settings = true,
+		.run = verb_set,
+	},
 	[VERB_RELAY_STATUS] = {
 		.name = "relay status",
 		.synopsis = "[PORT]",
@@ -435,11 +449,59 @@ static int parse_port(Command *c, const char *arg, FILE *err) {
 	return 0;
 }
 
+/* A setting a running object may change, in either object type, as
+ * KEY=VALUE; an empty VALUE removes it. */
+static const Field *live_setting(const char *key, void **ret_settings, size_t *ret_offset) {
+	static const struct {
+		const Field *fields;
+		size_t size;
+	} types[] = {
+		{ network_fields, sizeof(NetworkSettings) },
+		{ relay_fields, sizeof(RelaySettings) },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+		const Field *f = fields_find(types[i].fields, FIELD_WRITABLE, key, ret_offset);
+
+		if (f) {
+			*ret_settings = calloc(1, types[i].size);
+			return *ret_settings ? f : NULL;
+		}
+	}
+	return NULL;
+}
+
+static int add_live_setting(Command *c, FILE *err, const char *arg) {
+	const char *eq = strchr(arg, '=');
+	_cleanup_free_ char *key = NULL;
+	_cleanup_free_ void *settings = NULL;
+	const Field *f;
+	size_t offset;
+	int r = 0;
+
+	if (!eq)
+		return usage_error(err, "'set' takes KEY=VALUE, not '%s'; see 'arcactl set --help'", arg);
+	key = strndup(arg, (size_t) (eq - arg));
+	if (!key)
+		return -ENOMEM;
+	f = live_setting(key, &settings, &offset);
+	if (!f)
+		return usage_error(err, "%s cannot be changed while running; see 'arcactl set --help'", key);
+	if (eq[1] != '\0') {
+		r = f->type->parse(eq + 1, (uint8_t *) settings + offset);
+		if (f->type->done)
+			f->type->done((uint8_t *) settings + offset);
+	}
+	if (r < 0)
+		return usage_error(err, "invalid %s '%s': %s; see 'arcactl set --help'", f->name, eq + 1, f->type->rule);
+	return add_setting(c, err, f, f->name, eq + 1);
+}
+
 static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 	const VerbInfo *v = &verbs[c->verb];
 	/* With --config, the file may name device and address. */
 	size_t min = c->verb == VERB_ATTACH && c->config ? 1 : v->min_args, max = v->max_args;
-	int r;
+	int r = 0;
 
 	if (n < min || n > max) {
 		if (max == 0)
@@ -454,6 +516,11 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 	case VERB_DETACH:
 		c->target = n > 0 ? args[0] : NULL;
 		return 0;
+	case VERB_SET:
+		c->target = args[0];
+		for (size_t i = 1; i < n && r >= 0; i++)
+			r = add_live_setting(c, err, args[i]);
+		return r;
 	case VERB_CAPTURE:
 		c->target = args[0];
 		if (!c->capture_file)
@@ -495,6 +562,10 @@ static int check_settings(Command *c, FILE *err) {
 	const VerbInfo *v = &verbs[c->verb];
 	void *settings = NULL;
 	int r = 0;
+
+	/* Checked as they were read, for either object type. */
+	if (v->live_settings)
+		return 0;
 
 	if (v->settings) {
 		settings = calloc(1, v->settings_size);

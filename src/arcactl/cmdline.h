@@ -34,6 +34,7 @@ typedef enum Verb {
 	VERB_RELAY_STOP,
 	VERB_RELAY_LIST,
 	VERB_RELAY_STATUS,
+	VERB_SET,
 	_VERB_MAX,
 } Verb;
 
@@ -58,7 +59,7 @@ typedef struct Command {
 	const char *bus_path;
 	JsonMode json;
 	bool legend;
-	const char *target;     /* status, relay status, detach, capture: DEVICE|PORT */
+	const char *target;     /* status, relay status, detach, capture, set: DEVICE|PORT */
 	uint32_t port;          /* attach, relay start, relay stop */
 	const char *config;     /* as given, with its '-' if any */
 	int listen_fd;          /* -1: not given */
@@ -66,6 +67,8 @@ typedef struct Command {
 	uint64_t capture_frames;        /* capture -c; 0: the daemon's cap */
 	uint64_t capture_bytes;         /* capture --max-bytes; 0: likewise */
 	uint32_t snap_bytes;            /* capture -s; 0: whole frames */
+	/* attach, relay start: the settings options and arguments; set: its
+	 * KEY=VALUE arguments. */
 	Setting settings[CMDLINE_SETTINGS_MAX];
 	size_t n_settings;
 } Command;
@@ -89,6 +92,9 @@ typedef struct VerbInfo {
 	const Field *settings;          /* the object type's, or NULL */
 	size_t settings_size;
 	const char *config_page;        /* the settings file's man page */
+	/* Its arguments after the first are KEY=VALUE, for the settings a
+	 * running object may change (FIELD_WRITABLE). */
+	bool live_settings;
 	int (*run)(sd_bus *bus, const Command *c);
 } VerbInfo;
 

@@ -159,6 +159,14 @@ static void framing_field(Fields *fs, const Props *p) {
 		field(fs, "Framing", "%s", framing);
 }
 
+/* Only where there is one. */
+static void rate_field(Fields *fs, const Props *p) {
+	uint64_t rate;
+
+	if (props_number(p, "RateLimit", &rate) && rate > 0)
+		field(fs, "Rate limit", "%" PRIu64 " bytes/s each way", rate);
+}
+
 void show_network_status(FILE *f, const Props *p) {
 	Fields fs = {};
 	const char *gateway = props_string(p, "Gateway");
@@ -192,6 +200,7 @@ void show_network_status(FILE *f, const Props *p) {
 			free(joined);
 		}
 	}
+	rate_field(&fs, p);
 	counter_fields(&fs, p);
 	fields_print(&fs, f, string_or(p, "Device", "?"));
 }
@@ -226,6 +235,7 @@ void show_relay_status(FILE *f, const Props *p) {
 	}
 	if (!isempty_str(last_error))
 		field(&fs, "Last error", "%s", last_error);
+	rate_field(&fs, p);
 	counter_fields(&fs, p);
 
 	snprintf(title, sizeof(title), "relay %" PRIu64, number(p, "VsockPort"));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /*
- * attach, detach, relay start, relay stop: what changes the daemons. These
+ * attach, detach, relay start, relay stop, set: what changes the daemons. These
  * may start a daemon through D-Bus activation; the daemon checks that the
  * caller is root.
  */
@@ -174,4 +174,54 @@ int verb_detach(sd_bus *bus, const Command *c) {
 
 int verb_relay_stop(sd_bus *bus, const Command *c) {
 	return call_remove(bus, c, &relay_schema, "StopRelay", "u", &c->port);
+}
+
+/* One setting of a running object, through Properties.Set: the value as
+ * its field's type travels. */
+static int set_one(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *path, const Setting *setting) {
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_free_ void *settings = calloc(1, s->settings_size);
+	size_t offset;
+	const Field *f = fields_find(s->fields, FIELD_WRITABLE, setting->key, &offset);
+	void *value;
+	int r;
+
+	if (!settings)
+		return fail(-ENOMEM, "%m");
+	if (!f)
+		return fail(-EINVAL, "%s cannot be changed on a %s; see 'arcactl set --help'.", setting->key, s->noun);
+	fields_init(s->fields, settings);
+	value = (uint8_t *) settings + offset;
+	/* Checked when the command line was read. */
+	if (setting->value[0] != '\0')
+		(void) f->type->parse(setting->value, value);
+
+	r = new_call(bus, s, path, "org.freedesktop.DBus.Properties", "Set", true, &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", s->interface, f->name);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', f->type->signature);
+	if (r >= 0)
+		r = f->type->append(m, value);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	fields_done(s->fields, settings);
+	if (r < 0)
+		return fail(r, "Failed to build the call: %m");
+	r = sd_bus_call(bus, m, 0, &error, NULL);
+	if (r < 0)
+		return fail_bus(c, s, &error, r);
+	return 0;
+}
+
+int verb_set(sd_bus *bus, const Command *c) {
+	_cleanup_free_ char *path = NULL;
+	const ObjectSchema *s;
+	int r;
+
+	r = find_object(bus, c, &s, &path);
+	for (size_t i = 0; i < c->n_settings && r >= 0; i++)
+		r = set_one(bus, c, s, path, &c->settings[i]);
+	return r;
 }

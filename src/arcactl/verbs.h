@@ -22,6 +22,7 @@ int verb_attach(sd_bus *bus, const Command *c);
 int verb_detach(sd_bus *bus, const Command *c);
 int verb_relay_start(sd_bus *bus, const Command *c);
 int verb_relay_stop(sd_bus *bus, const Command *c);
+int verb_set(sd_bus *bus, const Command *c);
 
 /* verbs-capture.c */
 int verb_capture(sd_bus *bus, const Command *c);

@@ -24,7 +24,7 @@ const Field host_port_fields[] = {
 	{ .name = "ListenFD", .type = &field_type_fd, .offset = offsetof(HostPortSettings, listen_fd),
 	  .flags = FIELD_OPTION },
 	{ .name = "RateLimit", .type = &field_type_bytes, .offset = offsetof(HostPortSettings, rate_limit),
-	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE,
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY | FIELD_WRITABLE,
 	  .option = "--rate-limit", .metavar = "BYTES",
 	  .help = "At most BYTES per second each way\n(suffixes K, M, G, T: powers of 1000)" },
 	{ .name = "LockMAC", .type = &field_type_bool, .offset = offsetof(HostPortSettings, lock_mac),
@@ -423,6 +423,11 @@ int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config,
 	host_port_adopt(p, TAKE_FD(conn_fd));
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+void host_port_settings_changed(HostPort *p) {
+	if (p->link)
+		link_set_rate(p->link, p->settings->rate_limit, p->settings->rate_limit);
 }
 
 void host_port_stop(HostPort *p) {

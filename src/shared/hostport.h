@@ -118,6 +118,10 @@ typedef struct HostPortAdopt {
 int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config, Device *device,
                   const HostPortAdopt *adopt, sd_bus_error *error);
 
+/* The settings that may change while the port runs (RateLimit) changed:
+ * the link under way follows at once, as later ones will. */
+void host_port_settings_changed(HostPort *p);
+
 /* The object goes: stops listening, lets the host go, closes the device,
  * then calls config.stopped. */
 void host_port_stop(HostPort *p);

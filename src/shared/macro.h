@@ -59,6 +59,10 @@ static inline void closep(int *fd) {
 			func(*p);                             \
 	}
 
+static inline const char *strna(const char *s) {
+	return s ?: "n/a";
+}
+
 static inline bool isempty_str(const char *s) {
 	return !s || *s == '\0';
 }

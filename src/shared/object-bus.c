@@ -392,6 +392,43 @@ static int enumerate(sd_bus *bus, const char *path, void *userdata, char ***node
 	return 0;
 }
 
+/* A FIELD_WRITABLE setting, set live: checked by its type's rule, applied
+ * at once, kept in the state file for a restart. sd-bus finds the object
+ * (userdata is the value) but not the daemon: that is the registration's. */
+static int property_set(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *value, void *userdata, sd_bus_error *error) {
+	Daemon *d = sd_bus_slot_get_userdata(sd_bus_get_current_slot(bus));
+	const ObjectSchema *t = d->type->schema;
+	_cleanup_free_ char *text = NULL;
+	const Field *f = fields_find(t->fields, FIELD_WRITABLE, property, NULL);
+	Object *o = object_by_path(d, path);
+	char action[64];
+	int r;
+
+	if (!o || !f)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "No property %s here.", property);
+	snprintf(action, sizeof(action), "change %s", property);
+	r = bus_verify_root(sd_bus_get_current_message(bus), action, error);
+	if (r < 0)
+		return r;
+	r = f->type->read(value, f, userdata, error);
+	if (r < 0)
+		return r;
+
+	host_port_settings_changed(o->port);
+	r = object_save_state(o);
+	if (r < 0)
+		log_warning_errno(r, "%s: failed to save state in %s, a restart will lose %s: %m", o->name,
+		                  d->state_dir, property);
+	if (field_format_value(f, userdata, &text) == -ENODATA)
+		log_info("%s: %s is now none.", o->name, property);
+	else
+		log_info("%s: %s is now %s.", o->name, property, strna(text));
+	if (d->bus)
+		bus_server_emit_properties_changed(d->bus, o->path, t->interface, (char *) property);
+	return 0;
+}
+
 static int object_tables_make(Daemon *d) {
 	const ObjectSchema *t = d->type->schema;
 	int r;
@@ -402,7 +439,7 @@ static int object_tables_make(Daemon *d) {
 			return r;
 	}
 	if (!d->settings_vtable) {
-		r = fields_property_vtable(t->fields, NULL, &d->settings_vtable);
+		r = fields_property_vtable(t->fields, property_set, &d->settings_vtable);
 		if (r < 0)
 			return r;
 	}

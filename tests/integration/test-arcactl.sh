@@ -148,6 +148,13 @@ expect 1 'arcactl: Rejected send message*member="AttachNetwork"*' \
 	as_nobody "$ARCACTL" attach eth9 5009 10.79.0.2 --listen="$TMP/eth9.sock"
 ip -n "$NS" link show eth0 >/dev/null || fail "eth0 went away"
 
+say "arcactl set: a running network's rate limit, for root; the bus policy refuses everyone else"
+ctl set eth1 RateLimit=1M
+ctl status eth1 | grep -qx "       Rate limit: 1000000 bytes/s each way" || fail "status: $(ctl status eth1)"
+expect 1 'arcactl: Rejected send message*member="Set"*' as_nobody "$ARCACTL" set eth1 RateLimit=2M
+ctl set 5001 RateLimit=
+ctl status eth1 | grep -q "Rate limit" && fail "the rate limit is still there: $(ctl status eth1)"
+
 say "failures are one line with the daemon's words and exit 1; usage errors exit 2"
 expect 1 "arcactl: A network is attached as 'eth0' already; detach it first or pick another device name." \
 	ctl attach eth0 5009 10.79.0.2 --listen="$TMP/eth9.sock"

@@ -39,7 +39,7 @@ expect() {
 	fi
 }
 
-expect "arcactl " "attach capture detach list relay status"
+expect "arcactl " "attach capture detach list relay set status"
 expect "arcactl re" "relay"
 expect "arcactl relay " "list start status stop"
 expect "arcactl relay st" "start status stop"
@@ -48,6 +48,7 @@ expect "arcactl detach e" "eth0 eth1"
 expect "arcactl detach eth0 " ""
 expect "arcactl relay stop " "5001"
 expect "arcactl capture " "5000 5001 5002 eth0 eth1"
+expect "arcactl set e" "eth0 eth1"
 expect "arcactl capture eth0 -w /nonexistent/x" ""
 expect "arcactl capture eth0 -w x.pcap --max" "--max-bytes="
 expect "arcactl list --json=s" "--json=short"
@@ -59,7 +60,7 @@ expect "arcactl --bus=/run/x.bus relay stop 5" "5001"
 
 # Each command's options as the option lines of its --help show them
 # ("  -h --help   Show..."), and as completed.
-for verb in '' list status attach detach capture 'relay start' 'relay stop' 'relay list' 'relay status'; do
+for verb in '' list status attach detach capture set 'relay start' 'relay stop' 'relay list' 'relay status'; do
 	# shellcheck disable=SC2086
 	shown=$("$real_arcactl" $verb --help \
 		| awk '/^ +-/ { for (i = 1; i <= NF && $i ~ /^-/; i++) { sub(/=.*/, "", $i); print $i } }' \

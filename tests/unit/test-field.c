@@ -237,27 +237,40 @@ static void test_settings_file_keys(void **state) {
 	fields_done(network_fields, &s);
 }
 
+static int no_set(sd_bus *bus, const char *path, const char *interface, const char *property,
+                  sd_bus_message *value, void *userdata, sd_bus_error *error) {
+	return -EROFS;
+}
+
 static void test_property_vtable(void **state) {
 	sd_bus_vtable *v;
 	size_t n = 0;
-	bool device = false, listen_fd = false, backend = false, lock_mac = false;
+	bool device = false, listen_fd = false, backend = false, lock_mac = false, rate = false;
 
-	assert_int_equal(fields_property_vtable(relay_fields, NULL, &v), 0);
+	assert_int_equal(fields_property_vtable(relay_fields, no_set, &v), 0);
 	assert_int_equal(v[0].type, _SD_BUS_VTABLE_START);
 	for (const sd_bus_vtable *i = v + 1; i->type != _SD_BUS_VTABLE_END; i++, n++) {
-		assert_int_equal(i->type, _SD_BUS_VTABLE_PROPERTY);
+		assert_true(i->type == _SD_BUS_VTABLE_PROPERTY || i->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY);
 		device |= strcmp(i->x.property.member, "PortName") == 0;
 		listen_fd |= strcmp(i->x.property.member, "ListenFD") == 0;
 		backend |= strcmp(i->x.property.member, "Backend") == 0 && strcmp(i->x.property.signature, "s") == 0;
+		/* Only what may change live is writable, and signals it. */
+		if (strcmp(i->x.property.member, "RateLimit") == 0) {
+			rate = true;
+			assert_int_equal(i->type, _SD_BUS_VTABLE_WRITABLE_PROPERTY);
+			assert_ptr_equal(i->x.property.set, no_set);
+			assert_true(i->flags & SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE);
+		} else
+			assert_null(i->x.property.set);
 		/* The host port's, included, at its offset in the relay's. */
 		if (strcmp(i->x.property.member, "LockMAC") == 0) {
 			lock_mac = true;
 			assert_int_equal(i->x.property.offset, offsetof(RelaySettings, host.lock_mac));
 		}
 	}
-	assert_true(device && backend && lock_mac);
+	assert_true(device && backend && lock_mac && rate);
 	assert_false(listen_fd);
-	assert_int_equal(n, 14);
+	assert_int_equal(n, 15);
 	free(v);
 }
 
