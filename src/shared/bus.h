@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * What both daemons need from D-Bus around their own vtables:
+ * What both daemons need from D-Bus around their objects' vtables
+ * (object.h):
  *
  * - BusServer serves the daemon's objects either on the system bus under
  *   a well-known name, or peer-to-peer on a unix socket (--bus=PATH) for

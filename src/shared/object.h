@@ -7,15 +7,17 @@
  * a field table, a host port (hostport.h) and a device, a D-Bus object,
  * and a state file. Their schema (schema.h) names them; ObjectOps say what
  * is the daemon's own: the checks of the settings, how the device is made.
- * Everything else is written here once:
+ * Everything else is written here once (object.c, and object-bus.c for the
+ * bus side):
  *
  *   - the manager's methods: create (AttachNetwork, StartRelay) with the
  *     arguments and options of the field table, remove (DetachNetwork,
  *     StopRelay), list (ListNetworks, ListRelays), GetStatus, and the
  *     Version and count properties;
- *   - each object's properties: its settings from the field table, and
- *     the host port's state and counters, all under the type's interface,
- *     with the same PropertiesChanged in both daemons;
+ *   - each object's properties: its settings from the field table (those
+ *     a running object may change, writable, for root), and the host
+ *     port's state and counters, all under the type's interface, with the
+ *     same PropertiesChanged in both daemons;
  *   - the state file of each object (STATE_DIR/KEY.conf), written when it
  *     is made and removed when it goes, and restoring from them, adopting
  *     what the fd store kept.
