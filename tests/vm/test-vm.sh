@@ -53,10 +53,6 @@ install -m 0755 "$here/guest-test.sh" "$root/usr/local/sbin/arca-vm-test"
 install -m 0644 "$here/arca-vm-test.service" "$root/etc/systemd/system/"
 ln -sf /etc/systemd/system/arca-vm-test.service \
 	"$root/etc/systemd/system/multi-user.target.wants/arca-vm-test.service"
-# Whether this tree's arca-relayd keeps its relays across a restart.
-fdstore=0
-grep -qs 'fdstore_keep(' "$src"/src/relayd/*.c && fdstore=1
-echo "ARCA_RELAYD_FDSTORE=$fdstore" >"$root/etc/arca-vm-test.env"
 
 kernel=$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n1)
 initrd=$(ls "$root"/boot/initrd.img-* | sort -V | tail -n1)
