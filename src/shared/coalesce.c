@@ -17,7 +17,9 @@
 #define TCP_FLAG_PSH 0x08U
 #define TCP_FLAG_ACK 0x10U
 #define IP_DF 0x4000U
-#define IP_MF_OFFSET 0x3fffU
+/* Everything of flags and fragment offset but DF: the reserved bit, MF and
+ * the offset. GRO joins no segment with any of them. */
+#define IP_NOT_DF 0xbfffU
 #define IPPROTO_TCP_NUMBER 6U
 /* An IPv4 packet's total length, or an IPv6 packet's payload length. */
 #define IP_LENGTH_MAX 65535U
@@ -84,7 +86,7 @@ static bool segment_parse(const uint8_t *f, size_t len, Segment *s) {
 		const uint8_t *ip = f + ETH_HLEN;
 		size_t total = unaligned_read_be16(ip + 2);
 
-		if (ip[0] != 0x45 || ip[9] != IPPROTO_TCP_NUMBER || (unaligned_read_be16(ip + 6) & IP_MF_OFFSET) != 0 ||
+		if (ip[0] != 0x45 || ip[9] != IPPROTO_TCP_NUMBER || (unaligned_read_be16(ip + 6) & IP_NOT_DF) != 0 ||
 		    total > len - ETH_HLEN || total < IPV4_HDR_BYTES + TCP_HDR_BYTES_MIN)
 			return false;
 		if (checksum_fold(checksum_add(0, ip, IPV4_HDR_BYTES)) != 0xffff)

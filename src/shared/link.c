@@ -240,6 +240,10 @@ static ssize_t link_device_frame(Link *l, const uint8_t *raw, uint8_t *slot, siz
 			return LINK_FRAME_REFUSED;
 		n -= VNET_HDR_BYTES;
 	}
+	/* Less than an Ethernet header is no frame, and none could go as
+	 * length32, which has no empty frames. */
+	if (n < l->header_bytes + ETH_HLEN)
+		return LINK_FRAME_REFUSED;
 	/* A frame longer than its slot was cut to it; the read says
 	 * slot_bytes, which the filter then drops as too long (see
 	 * link_slot_bytes()), or, on kernels whose TAP reports the whole
@@ -485,8 +489,11 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 			/* What a read brought, joined or not, is written before
 			 * the next read: the frames are in its buffer. Also
 			 * those before a protocol error. */
-			if (r >= 0 && l->coalescer)
-				r = coalescer_flush(l->coalescer);
+			if (l->coalescer) {
+				k = coalescer_flush(l->coalescer);
+				if (r >= 0)
+					r = k;
+			}
 			k = link_submit_writes(l);
 			if (r >= 0)
 				r = k;

@@ -882,6 +882,12 @@ static void spoil_fragment_offset(uint8_t *f, size_t *len) {
 	ipv4_fix_checksum(f + ETH_BYTES);
 }
 
+/* The reserved flag ("evil bit") beside DF: GRO joins no such segment. */
+static void spoil_reserved_flag(uint8_t *f, size_t *len) {
+	put16(f + ETH_BYTES + 6, (uint16_t) (get16(f + ETH_BYTES + 6) | 0x8000));
+	ipv4_fix_checksum(f + ETH_BYTES);
+}
+
 /* IP version 5 behind the ethertype of IPv4 or IPv6 */
 static void spoil_version(uint8_t *f, size_t *len) {
 	uint8_t *ip = f + ETH_BYTES;
@@ -987,6 +993,7 @@ static const struct {
 	{ "IPv4 options", 4, 0, spoil_ip_options },
 	{ "more fragments", 4, 0, spoil_more_fragments },
 	{ "a fragment offset", 4, 0, spoil_fragment_offset },
+	{ "the reserved flag", 4, 0, spoil_reserved_flag },
 	{ "IP version 5", 0, 0, spoil_version },
 	{ "another protocol", 0, 0, spoil_protocol },
 	{ "a data offset below 5", 0, 16, spoil_short_data_offset },

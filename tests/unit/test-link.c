@@ -501,6 +501,53 @@ static void test_segments_held_by_coalescer_reach_device_whole(void **state) {
 	assert_int_equal(f->end_calls, 0);
 }
 
+/* A protocol error after segments the coalescer holds: they still reach
+ * the device, and are counted, before the link ends. */
+static void test_segments_before_a_protocol_error_reach_device(void **state) {
+	Fixture *f = *state;
+	LinkConfig config = { .strip_vnet_hdr = true };
+	static uint8_t x[1600], wire[4096];
+	size_t x_len = tcp_segment(x, 1000, 300, 0xcc);
+	uint8_t *p;
+
+	start_link(f, &config);
+	p = put_length(wire, x_len);
+	memcpy(p, x, x_len);
+	p = put_length(p + x_len, 0);
+	assert_int_equal(write(f->st[1], wire, (size_t) (p - wire)), p - wire);
+	run_until_idle(f);
+
+	assert_int_equal(f->end_calls, 1);
+	assert_int_equal(f->end_error, -EBADMSG);
+	expect_device_frame(f, x, x_len, true);
+	assert_int_equal(f->stats.to_device.frames, 1);
+	assert_int_equal(f->stats.to_device.bytes, x_len);
+}
+
+/* A device read that is its virtio net header alone, or less than an
+ * Ethernet header after it, is no frame: dropped and counted, never sent
+ * as a length32 frame of 0 (which every peer takes as a protocol error). */
+static void test_device_frames_shorter_than_ethernet_are_dropped(void **state) {
+	Fixture *f = *state;
+	LinkConfig config = { .strip_vnet_hdr = true };
+	uint8_t only_header[VNET_HDR_BYTES] = {}, short_frame[VNET_HDR_BYTES + ETH_HLEN - 1] = {};
+	uint8_t good[VNET_HDR_BYTES + 60] = {}, buf[128];
+
+	start_link(f, &config);
+	good[VNET_HDR_BYTES] = 0x02;
+	good[VNET_HDR_BYTES + 6] = 0x02;
+	assert_int_equal(write(f->dev[1], only_header, sizeof(only_header)), sizeof(only_header));
+	assert_int_equal(write(f->dev[1], short_frame, sizeof(short_frame)), sizeof(short_frame));
+	assert_int_equal(write(f->dev[1], good, sizeof(good)), sizeof(good));
+	run_until_idle(f);
+
+	assert_int_equal(f->end_calls, 0);
+	assert_int_equal(f->stats.to_stream.drops, 2);
+	assert_int_equal(f->stats.to_stream.frames, 1);
+	assert_int_equal(read(f->st[1], buf, sizeof(buf)), 4 + 60);
+	assert_int_equal(buf[3], 60);
+}
+
 static void test_filter_drops_long_and_spoofed_frames_both_ways(void **state) {
 	Fixture *f = *state;
 	const LinkFilter filter = {
@@ -707,6 +754,8 @@ int main(void) {
 		cmocka_unit_test_setup_teardown(test_filter_lets_gso_frames_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capture_gets_forwarded_frames_without_vnet_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_holds_device_to_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segments_before_a_protocol_error_reach_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_frames_shorter_than_ethernet_are_dropped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
