@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ static const DeviceOps bridge_device_ops = {
 int device_bridge_new(Device **ret, struct nl_sock *nl, const char *bridge, const char *port,
                       uint32_t mtu, TapVnet vnet, int adopt_fd) {
 	_cleanup_close_ int fd = adopt_fd;
+	_cleanup_free_ char *what = NULL;
 	BridgeDevice *b;
 
 	b = calloc(1, sizeof(*b));
@@ -60,6 +62,11 @@ int device_bridge_new(Device **ret, struct nl_sock *nl, const char *bridge, cons
 		return -ENOMEM;
 	device_init(&b->device, &bridge_device_ops);
 	*b = (BridgeDevice) { .device = b->device, .nl = nl, .bridge = bridge, .port = port, .mtu = mtu, .vnet = vnet };
+	if (asprintf(&what, "port %s on %s", port, bridge) < 0 ||
+	    device_describe(&b->device, what, "Linux bridge") < 0) {
+		device_free(&b->device);
+		return -ENOMEM;
+	}
 
 	if (fd >= 0) {
 		b->device.ifindex = netdev_get_ifindex(nl, port);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,7 +104,6 @@ static void on_del_port(OvsCommand *c, int status, const char *out, const char *
 		return device_fail(&o->device, status < 0 ? status : -EIO, "Failed to delete port %s from %s (%s): %s",
 		                   o->port.name, o->port.bridge, status < 0 ? strerror(-status) : "ovs-vsctl failed",
 		                   err[0] ? err : "no output");
-	log_info("Port %s deleted from %s.", o->port.name, o->port.bridge);
 	device_done(&o->device, 0);
 }
 
@@ -169,6 +169,7 @@ static const DeviceOps ovs_device_ops = {
 int device_ovs_new(Device **ret, sd_event *event, struct nl_sock *nl, const OvsContext *ovs,
                    const OvsPort *port, int adopt_fd) {
 	_cleanup_close_ int fd = adopt_fd;
+	_cleanup_free_ char *what = NULL;
 	OvsDevice *o;
 
 	o = calloc(1, sizeof(*o));
@@ -181,6 +182,12 @@ int device_ovs_new(Device **ret, sd_event *event, struct nl_sock *nl, const OvsC
 	o->port = *port;
 	o->next = ovs_devices;
 	ovs_devices = o;
+	if (asprintf(&what, "port %s on %s", port->name, port->bridge) < 0 ||
+	    device_describe(&o->device, what, "Open vSwitch, VLAN %u%s%s", port->vlan,
+	                    port->iface_id ? ", iface-id " : "", port->iface_id ?: "") < 0) {
+		device_free(&o->device);
+		return -ENOMEM;
+	}
 
 	if (fd >= 0) {
 		int ifindex = netdev_get_ifindex(nl, port->name);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus.h"
 #include "device-tap.h"
+#include "ether.h"
 #include "log.h"
 #include "tap.h"
 
@@ -43,6 +46,15 @@ static const DeviceOps tap_device_ops = {
 	.close = tap_device_close,
 	.free = tap_device_free,
 };
+
+static int tap_describe(Device *d, const TapDeviceConfig *c) {
+	char address[INET6_ADDRSTRLEN] = "", mac[ETHER_ADDR_STRING_MAX], what[IFNAMSIZ + 16];
+
+	(void) inet_ntop(c->family, &c->address, address, sizeof(address));
+	ether_addr_format(&c->mac, mac);
+	snprintf(what, sizeof(what), "device %s", c->name);
+	return device_describe(d, what, "%s/%u, MAC %s, MTU %u", address, c->prefix_len, mac, c->mtu);
+}
 
 static int device_error(sd_bus_error *error, int r, const char *what, const char *name) {
 	log_error_errno(r, "%s: failed to %s: %m", name, what);
@@ -125,6 +137,9 @@ int device_tap_new(Device **ret, struct nl_sock *nl, const TapDeviceConfig *conf
 	t->name = strdup(config->name);
 	if (!t->name)
 		return -ENOMEM;
+	r = tap_describe(d, config);
+	if (r < 0)
+		return r;
 	d->mtu = config->mtu;
 
 	if (fd >= 0)

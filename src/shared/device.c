@@ -1,13 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "device.h"
 #include "netdev.h"
 
 void device_init(Device *d, const DeviceOps *ops) {
 	*d = (Device) { .ops = ops, .fd = -1, .ifindex = -1 };
+}
+
+int device_describe(Device *d, const char *what, const char *details_format, ...) {
+	va_list ap;
+	int r;
+
+	d->what = strdup(what);
+	if (!d->what)
+		return -ENOMEM;
+	va_start(ap, details_format);
+	r = vasprintf(&d->details, details_format, ap);
+	va_end(ap);
+	if (r < 0) {
+		d->details = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void device_set_mtu(Device *d, struct nl_sock *nl, uint32_t configured) {
@@ -66,6 +85,8 @@ Device *device_free(Device *d) {
 	 * next daemon, unless the owner dropped it before. */
 	safe_close(d->fd);
 	free(d->error);
+	free(d->what);
+	free(d->details);
 	d->ops->free(d);
 	return NULL;
 }

@@ -57,6 +57,11 @@ struct Device {
 	uint32_t mtu;           /* for the link's length filter; 0: unknown */
 	int ifindex;
 	char *error;            /* why the last open or close failed */
+	/* For messages, set by the provider: what it is, short ("port
+	 * arca5001 on br-int"), and more about it, or NULL ("Open vSwitch,
+	 * VLAN 100"). */
+	char *what;
+	char *details;
 	bool busy;              /* an open or close is under way */
 
 	DeviceDone done;
@@ -65,6 +70,8 @@ struct Device {
 
 /* For providers: the common part, the first member of theirs. */
 void device_init(Device *d, const DeviceOps *ops);
+/* Sets what and details from formats; -ENOMEM if out of memory. */
+int device_describe(Device *d, const char *what, const char *details_format, ...) _printf_(3, 4);
 /* The MTU for the length filter: the configured one, else the device's. */
 void device_set_mtu(Device *d, struct nl_sock *nl, uint32_t configured);
 /* Reports the end of an open or close; the handler may free the device,

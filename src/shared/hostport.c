@@ -84,6 +84,7 @@ struct HostPort {
 	Listener *listener;
 	Device *device;
 	bool closing;                   /* device_close() under way */
+	bool device_was_open;           /* when it began */
 
 	HostPortState state;
 	int conn_fd;
@@ -184,6 +185,8 @@ static void on_device_closed(Device *d, int error, void *userdata) {
 	host_port_sync_fds(p);
 	if (error < 0)
 		host_port_set_error(p, d->error ?: strerror(-error));
+	else if (p->device_was_open && !d->ops->persistent)
+		log_info("%s: %s deleted.", p->name, strna(d->what));
 
 	if (p->state == HOST_PORT_STOPPING) {
 		/* The object goes, and its device with it. */
@@ -204,11 +207,16 @@ static void on_device_closed(Device *d, int error, void *userdata) {
 		host_port_open_device(p);
 }
 
+static void host_port_close_device(HostPort *p, bool broken) {
+	p->closing = true;
+	p->device_was_open = p->device->fd >= 0;
+	device_close(p->device, broken, on_device_closed, p);
+}
+
 static void host_port_release(HostPort *p, bool broken) {
 	host_port_drop_host(p);
 	host_port_set_state(p, HOST_PORT_DISCONNECTING);
-	p->closing = true;
-	device_close(p->device, broken, on_device_closed, p);
+	host_port_close_device(p, broken);
 }
 
 static void on_link_end(Link *link, LinkSide side, int error, void *userdata) {
@@ -268,7 +276,7 @@ static void on_device_opened(Device *d, int error, void *userdata) {
 		host_port_set_error(p, message);
 		return host_port_release(p, false);
 	}
-	log_debug("%s: forwarding.", p->name);
+	log_info("%s: forwarding between the host and %s.", p->name, strna(d->what));
 	host_port_set_state(p, HOST_PORT_CONNECTED);
 }
 
@@ -438,8 +446,7 @@ void host_port_stop(HostPort *p) {
 	/* A close under way ends the stop; an open under way is cut short. */
 	if (p->closing)
 		return;
-	p->closing = true;
-	device_close(p->device, false, on_device_closed, p);
+	host_port_close_device(p, false);
 }
 
 void host_port_shutdown(HostPort *p, bool restarting) {

@@ -137,7 +137,7 @@ static void on_port_stopped(HostPort *p, void *userdata) {
 	object_remove_state(o);
 	if (d->bus)
 		bus_server_emit_object_removed(d->bus, o->path);
-	log_info("%s: removed.", o->name);
+	log_info("%s: stopped.", o->name);
 	if (d->type->objects_changed)
 		d->type->objects_changed(d);
 	daemon_notify_status(d);
@@ -169,6 +169,7 @@ static int take_fd(FdStore *store, const char *prefix, const char *key) {
 int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_error *error) {
 	const ObjectSchema *t = d->type->schema;
 	_cleanup_(object_freep) Object *o = NULL;
+	_cleanup_free_ char *what = NULL, *details = NULL;
 	Device *device = NULL;
 	HostPortAdopt adopt;
 	int r;
@@ -206,9 +207,14 @@ int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_e
 		.stopped = on_port_stopped,
 		.userdata = o,
 	};
+	what = strdup(strna(device->what));
+	details = device->details ? strdup(device->details) : NULL;
 	r = host_port_new(&o->port, d->event, &config, device, &adopt, error);
 	if (r < 0)
 		return r;
+	if (!store)
+		log_info("%s: started, %s%s%s%s, listening on %s.", o->name, strna(what), details ? " (" : "",
+		         strempty(details), details ? ")" : "", strna(config.settings->listen));
 
 	/* Append: listings keep the order objects were made in. */
 	Object **tail = &d->objects;
