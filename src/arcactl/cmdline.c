@@ -17,6 +17,7 @@
 /* The options of --help: the option words up to this column, then what
  * they do. */
 #define HELP_COLUMN 29
+#define CMDLINE_TIMEOUT_SEC_MAX 86400U
 
 const VerbInfo verbs[_VERB_MAX] = {
 	[VERB_NONE] = {
@@ -136,6 +137,19 @@ const VerbInfo verbs[_VERB_MAX] = {
 		.live_settings = true,
 		.run = verb_set,
 	},
+	[VERB_WAIT] = {
+		.name = "wait",
+		.synopsis = "DEVICE|PORT",
+		.summary = "Wait until a network or relay is ready",
+		.description = "Returns once the network named DEVICE, or the network or relay on vsock\n"
+		               "port PORT, is ready: a host is connected and frames reach the\n"
+		               "container's network (for a relay on OVN, once OVN has installed its\n"
+		               "port's flows). A control agent starts the container after it.",
+		.min_args = 1,
+		.max_args = 1,
+		.options = OPTION_TIMEOUT,
+		.run = verb_wait,
+	},
 	[VERB_RELAY_STATUS] = {
 		.name = "relay status",
 		.synopsis = "[PORT]",
@@ -163,6 +177,7 @@ enum {
 	ARG_CONFIG,
 	ARG_LISTEN_FD,
 	ARG_MAX_BYTES,
+	ARG_TIMEOUT,
 	ARG_SETTING,            /* the settings options of the field tables */
 };
 
@@ -194,6 +209,8 @@ static const OptionInfo option_infos[] = {
 	  "Stop after FRAMES frames (default: 1000000)", NULL },
 	{ OPTION_CAPTURE, { "max-bytes", required_argument, NULL, ARG_MAX_BYTES }, "--max-bytes=BYTES",
 	  "Stop before the file grows beyond BYTES\n(suffixes K, M, G, T: powers of 1000;\ndefault: 1 GiB)", NULL },
+	{ OPTION_TIMEOUT, { "timeout", required_argument, NULL, ARG_TIMEOUT }, "--timeout=SEC",
+	  "Give up after SEC seconds (default: 30)", NULL },
 	{ OPTION_CAPTURE, { "snapshot-length", required_argument, NULL, 's' }, "-s --snapshot-length=BYTES",
 	  "Keep at most BYTES of each frame (default:\n262144, whole frames)", NULL },
 };
@@ -516,6 +533,9 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 	case VERB_DETACH:
 		c->target = n > 0 ? args[0] : NULL;
 		return 0;
+	case VERB_WAIT:
+		c->target = args[0];
+		return 0;
 	case VERB_SET:
 		c->target = args[0];
 		for (size_t i = 1; i < n && r >= 0; i++)
@@ -697,6 +717,14 @@ static int parse_option(Command *c, int opt, const char *typed, FILE *err, unsig
 		*given |= OPTION_CAPTURE;
 		given_names[4] = "--snapshot-length";
 		return 0;
+	case ARG_TIMEOUT:
+		if (conf_parse_u32(optarg, &c->timeout_sec) < 0 || c->timeout_sec == 0 ||
+		    c->timeout_sec > CMDLINE_TIMEOUT_SEC_MAX)
+			return usage_error(err, "--timeout= takes 1 to %u seconds, not '%s'", CMDLINE_TIMEOUT_SEC_MAX,
+			                   optarg);
+		*given |= OPTION_TIMEOUT;
+		given_names[5] = "--timeout";
+		return 0;
 	case ':':
 		return usage_error(err, "%s needs a value; see 'arcactl --help'", typed);
 	default:
@@ -707,7 +735,7 @@ static int parse_option(Command *c, int opt, const char *typed, FILE *err, unsig
 }
 
 int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
-	const char *given_names[5] = {};
+	const char *given_names[6] = {};
 	unsigned given = 0;
 	GetoptTable table;
 	size_t used;

@@ -35,6 +35,7 @@ typedef enum Verb {
 	VERB_RELAY_LIST,
 	VERB_RELAY_STATUS,
 	VERB_SET,
+	VERB_WAIT,
 	_VERB_MAX,
 } Verb;
 
@@ -59,7 +60,7 @@ typedef struct Command {
 	const char *bus_path;
 	JsonMode json;
 	bool legend;
-	const char *target;     /* status, relay status, detach, capture, set: DEVICE|PORT */
+	const char *target;     /* status, relay status, detach, capture, set, wait: DEVICE|PORT */
 	uint32_t port;          /* attach, relay start, relay stop */
 	const char *config;     /* as given, with its '-' if any */
 	int listen_fd;          /* -1: not given */
@@ -67,6 +68,7 @@ typedef struct Command {
 	uint64_t capture_frames;        /* capture -c; 0: the daemon's cap */
 	uint64_t capture_bytes;         /* capture --max-bytes; 0: likewise */
 	uint32_t snap_bytes;            /* capture -s; 0: whole frames */
+	uint32_t timeout_sec;           /* wait --timeout */
 	/* attach, relay start: the settings options and arguments; set: its
 	 * KEY=VALUE arguments. */
 	Setting settings[CMDLINE_SETTINGS_MAX];
@@ -80,6 +82,7 @@ enum {
 	OPTION_CONFIG = 1U << 2,
 	OPTION_LISTEN_FD = 1U << 3,
 	OPTION_CAPTURE = 1U << 4,
+	OPTION_TIMEOUT = 1U << 5,
 };
 
 typedef struct VerbInfo {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /*
- * list, status, relay list, relay status: what the daemons say, as tables,
- * status pages or JSON. Reading never starts a daemon (the bus would
+ * list, status, relay list, relay status, wait: what the daemons say, as
+ * tables, status pages or JSON, or as the moment something is ready. Reading never starts a daemon (the bus would
  * activate it), and a daemon that does not run is left out, unless the
  * command is about it alone.
  */
@@ -11,11 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client.h"
 #include "json.h"
 #include "show.h"
 #include "verbs.h"
+
+static uint64_t now_usec(void) {
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000U;
+}
 
 static void json_start(const Command *c, JsonWriter *w) {
 	json_init(w, stdout, c->json == JSON_PRETTY);
@@ -239,4 +247,60 @@ int verb_status(sd_bus *bus, const Command *c) {
 
 int verb_relay_status(sd_bus *bus, const Command *c) {
 	return c->target ? status_target(bus, c, false) : status_daemons(bus, c, false);
+}
+
+#define WAIT_TIMEOUT_SEC_DEFAULT 30U
+
+/* Why an object is not ready: its State, and LastError if it has one. */
+static void wait_failed(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *path, unsigned sec) {
+	_cleanup_free_ char *state = NULL, *last_error = NULL;
+
+	(void) sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "State", NULL, &state);
+	(void) sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "LastError", NULL, &last_error);
+	(void) fail(-ETIMEDOUT, "%s is not ready after %u s: it is %s%s%s.", c->target, sec, strna(state),
+	            isempty_str(last_error) ? "" : "; the last error: ", strempty(last_error));
+}
+
+int verb_wait(sd_bus *bus, const Command *c) {
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+	_cleanup_free_ char *path = NULL;
+	unsigned sec = c->timeout_sec ?: WAIT_TIMEOUT_SEC_DEFAULT;
+	const ObjectSchema *s;
+	uint64_t deadline, now;
+	int r;
+
+	r = find_object(bus, c, &s, &path);
+	if (r < 0)
+		return r;
+	/* Changes wake us; what counts is the property, read again. The
+	 * sender is left out: peer-to-peer, signals have none. */
+	r = sd_bus_match_signal(bus, &slot, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+	                        NULL, NULL);
+	if (r < 0)
+		return fail(r, "Failed to watch %s: %m", c->target);
+
+	deadline = now_usec() + sec * USEC_PER_SEC;
+	for (;;) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+		int ready = 0;
+
+		r = sd_bus_get_property_trivial(bus, s->bus_name, path, s->interface, "Ready", &error, 'b', &ready);
+		if (r < 0)
+			return fail_bus(c, s, &error, r);
+		if (ready)
+			return 0;
+		/* Everything that came meanwhile, then sleep until more does. */
+		while ((r = sd_bus_process(bus, NULL)) > 0)
+			;
+		if (r < 0)
+			return fail(r, "Failed to wait for %s: %m", c->target);
+		now = now_usec();
+		if (now >= deadline) {
+			wait_failed(bus, c, s, path, sec);
+			return -ETIMEDOUT;
+		}
+		r = sd_bus_wait(bus, deadline - now);
+		if (r < 0)
+			return fail(r, "Failed to wait for %s: %m", c->target);
+	}
 }

@@ -16,6 +16,7 @@ int verb_list(sd_bus *bus, const Command *c);
 int verb_status(sd_bus *bus, const Command *c);
 int verb_relay_list(sd_bus *bus, const Command *c);
 int verb_relay_status(sd_bus *bus, const Command *c);
+int verb_wait(sd_bus *bus, const Command *c);
 
 /* verbs-change.c: changing. */
 int verb_attach(sd_bus *bus, const Command *c);

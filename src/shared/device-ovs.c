@@ -12,6 +12,9 @@
 
 /* How long an internal port may take to show up as a device. */
 #define OVS_PORT_APPEAR_USEC (10 * USEC_PER_SEC)
+/* How long OVN may take to install a port's flows: ovn-controller does it
+ * in well under a second once it sees the port. */
+#define OVS_OVN_READY_SEC 30U
 
 typedef struct OvsDevice OvsDevice;
 struct OvsDevice {
@@ -21,6 +24,7 @@ struct OvsDevice {
 	const OvsContext *ovs;
 	OvsPort port;
 	OvsCommand *command;    /* add-port or del-port under way */
+	OvsCommand *ready_check; /* is OVN there; has it installed the flows */
 	NetdevWatch *watch;     /* waiting for the port's device */
 	bool made;              /* the port exists and is ours to delete */
 	OvsDevice *next;
@@ -31,6 +35,46 @@ static OvsDevice *ovs_devices;
 
 static unsigned ovs_timeout(const OvsContext *ovs) {
 	return ovs->timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT;
+}
+
+static void on_ovn_installed(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
+	OvsDevice *o = userdata;
+	_cleanup_(ovs_command_freep) _unused_ OvsCommand *done = TAKE_PTR(o->ready_check);
+
+	if (status == 0)
+		return device_set_ready(&o->device, true);
+	device_report(&o->device, "OVN did not install the flows of port %s (iface-id %s) within %u s: is "
+	              "ovn-controller running, and is %s a logical switch port? %s", o->port.name,
+	              o->port.iface_id ?: o->port.name, OVS_OVN_READY_SEC, o->port.iface_id ?: o->port.name,
+	              status < 0 ? strerror(-status) : (err[0] ? err : ""));
+}
+
+static void on_ovn_remote(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
+	OvsDevice *o = userdata;
+	_cleanup_(ovs_command_freep) _unused_ OvsCommand *done = TAKE_PTR(o->ready_check);
+	int r;
+
+	/* No OVN on this switch: the port is ready as it is up. */
+	if (status != 0 || out[0] == '\0')
+		return device_set_ready(&o->device, true);
+	r = ovs_command_run(&o->ready_check, o->event,
+	                    ovs_argv_wait_ovn_installed(o->ovs, o->port.name, OVS_OVN_READY_SEC),
+	                    OVS_OVN_READY_SEC, on_ovn_installed, o);
+	if (r < 0)
+		device_report(&o->device, "Failed to run ovs-vsctl to wait for OVN: %s", strerror(-r));
+}
+
+/* Ready once OVN, where the switch has it, has installed the port's
+ * flows: before that, what the host sends would go nowhere. */
+static void ovs_device_wait_ready(OvsDevice *o) {
+	int r;
+
+	o->device.waits_for_ready = true;
+	o->device.ready = false;
+	r = ovs_command_run(&o->ready_check, o->event, ovs_argv_get_ovn_remote(o->ovs), ovs_timeout(o->ovs),
+	                    on_ovn_remote, o);
+	if (r < 0)
+		o->device.waits_for_ready = false;
 }
 
 static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
@@ -56,6 +100,7 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 	d->fd = fd;
 	d->vnet_hdr = true;
 	device_set_mtu(d, o->nl, o->port.mtu);
+	ovs_device_wait_ready(o);
 	device_done(d, 0);
 }
 
@@ -86,8 +131,13 @@ static void ovs_device_open(Device *d) {
 	OvsDevice *o = (OvsDevice *) d;
 	int r;
 
-	if (d->fd >= 0)
+	if (d->fd >= 0) {
+		/* Adopted: OVN may have installed its flows long ago, and says so
+		 * at once. */
+		if (!o->ready_check && !d->ready)
+			ovs_device_wait_ready(o);
 		return device_done(d, 0);
+	}
 	r = ovs_command_run(&o->command, o->event, ovs_argv_add_port(o->ovs, &o->port), ovs_timeout(o->ovs),
 	                    on_add_port, o);
 	if (r < 0)
@@ -113,6 +163,8 @@ static void ovs_device_close(Device *d, bool broken) {
 
 	d->fd = safe_close(d->fd);
 	o->watch = netdev_watch_free(o->watch);
+	o->ready_check = ovs_command_free(o->ready_check);
+	device_set_ready(d, false);
 	if (o->command) {
 		/* An add-port cut short may have gone through: delete to be sure. */
 		o->command = ovs_command_free(o->command);
@@ -154,6 +206,7 @@ static void ovs_device_free(Device *d) {
 			break;
 		}
 	ovs_command_free(o->command);
+	ovs_command_free(o->ready_check);
 	netdev_watch_free(o->watch);
 	sd_event_unref(o->event);
 	free(o);

@@ -35,6 +35,32 @@ void device_set_mtu(Device *d, struct nl_sock *nl, uint32_t configured) {
 	d->mtu = mtu > 0 ? (uint32_t) mtu : 0;
 }
 
+void device_set_ready(Device *d, bool ready) {
+	if (d->ready == ready)
+		return;
+	d->ready = ready;
+	if (d->ready_changed)
+		d->ready_changed(d, d->owner);
+}
+
+void device_report(Device *d, const char *format, ...) {
+	va_list ap;
+	char *s;
+
+	va_start(ap, format);
+	if (vasprintf(&s, format, ap) >= 0) {
+		free(d->error);
+		d->error = s;
+		if (d->problem)
+			d->problem(d, d->owner);
+	}
+	va_end(ap);
+}
+
+bool device_is_ready(const Device *d) {
+	return d->fd >= 0 && (!d->waits_for_ready || d->ready);
+}
+
 void device_done(Device *d, int error) {
 	DeviceDone done = d->done;
 

@@ -63,13 +63,30 @@ struct Device {
 	char *what;
 	char *details;
 	bool busy;              /* an open or close is under way */
+	/* Open is not yet ready: frames may not reach the network until the
+	 * provider says ready (OVN installing the port's flows). A provider
+	 * that never sets waits_for_ready is ready while open. */
+	bool waits_for_ready;
+	bool ready;
 
 	DeviceDone done;
 	void *userdata;
+	/* Told when ready changes, and of a problem while open (error). */
+	void (*ready_changed)(Device *d, void *userdata);
+	void (*problem)(Device *d, void *userdata);
+	void *owner;
 };
 
 /* For providers: the common part, the first member of theirs. */
 void device_init(Device *d, const DeviceOps *ops);
+/* For providers: the device became ready, or no longer is. */
+void device_set_ready(Device *d, bool ready);
+/* For providers: something went wrong while the device is open, which is
+ * no open or close failing (readiness that never comes). */
+void device_report(Device *d, const char *format, ...) _printf_(2, 3);
+/* Whether frames through the open device reach the network. */
+bool device_is_ready(const Device *d);
+
 /* Sets what and details from formats; -ENOMEM if out of memory. */
 int device_describe(Device *d, const char *what, const char *details_format, ...) _printf_(3, 4);
 /* The MTU for the length filter: the configured one, else the device's. */

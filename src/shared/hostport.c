@@ -175,6 +175,18 @@ static void host_port_drop_host(HostPort *p) {
 
 static void host_port_open_device(HostPort *p);
 
+static void on_device_problem(Device *d, void *userdata) {
+	host_port_set_error(userdata, d->error);
+}
+
+static void on_device_ready(Device *d, void *userdata) {
+	HostPort *p = userdata;
+
+	if (d->ready)
+		log_info("%s: %s is ready.", p->name, strna(d->what));
+	host_port_changed(p);
+}
+
 /* The host is gone, or never got its device: lets go of the device. */
 static void host_port_release(HostPort *p, bool broken);
 
@@ -413,6 +425,9 @@ int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config,
 		p->have_mac = true;
 	}
 	p->device = TAKE_PTR(d);
+	p->device->ready_changed = on_device_ready;
+	p->device->problem = on_device_problem;
+	p->device->owner = p;
 	/* The store has what it gave us; the first sync drops what the
 	 * provider did not take. */
 	if (adopt) {
@@ -479,6 +494,10 @@ HostPortState host_port_get_state(const HostPort *p) {
 	return p->state;
 }
 
+bool host_port_is_ready(const HostPort *p) {
+	return p->state == HOST_PORT_CONNECTED && device_is_ready(p->device);
+}
+
 bool host_port_has_host(const HostPort *p) {
 	return p->conn_fd >= 0;
 }
@@ -500,6 +519,13 @@ static int property_state(sd_bus *bus, const char *path, const char *interface, 
 	HostPort *p = userdata;
 
 	return sd_bus_message_append(reply, "s", host_port_state_to_string(p->state));
+}
+
+static int property_ready(sd_bus *bus, const char *path, const char *interface, const char *property,
+                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	HostPort *p = userdata;
+
+	return sd_bus_message_append(reply, "b", host_port_is_ready(p));
 }
 
 static int property_peer(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -532,6 +558,7 @@ static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error
 const sd_bus_vtable host_port_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Ready", "b", property_ready, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("Peer", "s", property_peer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("PeerCID", "u", property_peer_cid, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastError", "s", NULL, offsetof(HostPort, last_error), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -552,6 +579,6 @@ const sd_bus_vtable host_port_vtable[] = {
 };
 
 char *const host_port_changed_properties[] = {
-	(char *) "State", (char *) "Peer", (char *) "PeerCID", (char *) "LastError",
+	(char *) "State", (char *) "Ready", (char *) "Peer", (char *) "PeerCID", (char *) "LastError",
 	(char *) "Connections", (char *) "Refused", NULL
 };

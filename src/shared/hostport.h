@@ -11,6 +11,9 @@
  *       |                         host gone, or device failed   v
  *       +------- device closed ----------------------- disconnecting
  *
+ * Ready: connected, and the device ready too; a device may take longer
+ * than its open (an OVS port waits for OVN to install its flows).
+ *
  * stopping: the object goes; the device is closed, then the owner told.
  * failed: a device that lives with its object (a TAP) broke: nothing
  * more is forwarded and nobody is admitted.
@@ -137,12 +140,14 @@ DEFINE_POINTER_CLEANUP(HostPort, host_port_free);
 
 HostPortState host_port_get_state(const HostPort *p);
 bool host_port_has_host(const HostPort *p);
+/* Connected, and the device ready: frames reach the container's network. */
+bool host_port_is_ready(const HostPort *p);
 const LinkStats *host_port_get_stats(const HostPort *p);
 uint64_t host_port_get_refused(const HostPort *p);
 const char *host_port_get_name(const HostPort *p);
 
-/* State, Peer, PeerCID, LastError, Connections, Refused, the counters and
- * Capture: the bus face every object has the same; userdata a HostPort. */
+/* State, Ready, Peer, PeerCID, LastError, Connections, Refused, the
+ * counters and Capture: the bus face every object has the same; userdata a HostPort. */
 extern const sd_bus_vtable host_port_vtable[];
 /* Those of them that signal their changes. */
 extern char *const host_port_changed_properties[];

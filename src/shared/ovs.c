@@ -65,12 +65,16 @@ _printf_(2, 3) static void argv_add(Argv *a, const char *format, ...) {
 	va_end(ap);
 }
 
-static void argv_start(Argv *a, const OvsContext *ctx) {
+static void argv_start_timeout(Argv *a, const OvsContext *ctx, unsigned timeout_sec) {
 	*a = (Argv) {};
 	argv_add(a, "%s", ctx->vsctl ?: OVS_VSCTL_DEFAULT);
-	argv_add(a, "--timeout=%u", ctx->timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT);
+	argv_add(a, "--timeout=%u", timeout_sec);
 	if (ctx->db)
 		argv_add(a, "--db=%s", ctx->db);
+}
+
+static void argv_start(Argv *a, const OvsContext *ctx) {
+	argv_start_timeout(a, ctx, ctx->timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT);
 }
 
 static char **argv_finish(Argv *a) {
@@ -154,6 +158,29 @@ char **ovs_argv_list_owned(const OvsContext *ctx) {
 	argv_add(&a, "find");
 	argv_add(&a, "Interface");
 	argv_add(&a, "external-ids:" OVS_OWNER_KEY "=" OVS_OWNER_VALUE);
+	return argv_finish(&a);
+}
+
+char **ovs_argv_get_ovn_remote(const OvsContext *ctx) {
+	Argv a;
+
+	argv_start(&a, ctx);
+	argv_add(&a, "--if-exists");
+	argv_add(&a, "get");
+	argv_add(&a, "Open_vSwitch");
+	argv_add(&a, ".");
+	argv_add(&a, "external-ids:ovn-remote");
+	return argv_finish(&a);
+}
+
+char **ovs_argv_wait_ovn_installed(const OvsContext *ctx, const char *name, unsigned timeout_sec) {
+	Argv a;
+
+	argv_start_timeout(&a, ctx, timeout_sec);
+	argv_add(&a, "wait-until");
+	argv_add(&a, "Interface");
+	argv_add(&a, "%s", name);
+	argv_add(&a, "external-ids:ovn-installed=true");
 	return argv_finish(&a);
 }
 

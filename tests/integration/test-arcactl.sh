@@ -148,6 +148,11 @@ expect 1 'arcactl: Rejected send message*member="AttachNetwork"*' \
 	as_nobody "$ARCACTL" attach eth9 5009 10.79.0.2 --listen="$TMP/eth9.sock"
 ip -n "$NS" link show eth0 >/dev/null || fail "eth0 went away"
 
+say "arcactl wait: returns once a network is ready, says why when it is not"
+ctl wait eth1 --timeout=5
+expect 1 "arcactl: eth0 is not ready after 1 s: it is listening." ctl wait eth0 --timeout=1
+expect 2 "arcactl: --timeout= takes 1 to 86400 seconds, not '0'" ctl wait eth0 --timeout=0
+
 say "arcactl set: a running network's rate limit, for root; the bus policy refuses everyone else"
 ctl set eth1 RateLimit=1M
 ctl status eth1 | grep -qx "       Rate limit: 1000000 bytes/s each way" || fail "status: $(ctl status eth1)"
@@ -213,6 +218,8 @@ wait_for "the relay socket" test -S "$TMP/relay.sock"
 start_peer relay "$TMP/relay.sock" 10.57.0.2 02:42:ac:12:00:05
 relay_state_is() { ctl relay status 5003 | grep -qx "            State: $1"; }
 wait_for "relay 5003 started and its host connected" relay_state_is connected
+ctl relay status 5003 --json=short | "$PY" -c 'import json, sys; assert json.load(sys.stdin)["Relays"][0]["Ready"] is True' \
+	|| fail "relay 5003 is connected but not ready"
 ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"
 ip netns exec "$PEER" ping -c 3 -i 0.2 -W 2 10.57.0.2 >/dev/null || fail "ping across the relay failed"
 

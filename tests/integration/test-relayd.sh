@@ -70,6 +70,8 @@ prop_is 5001 State '"listening"' || fail "relay 5001 is not listening"
 say "the host connects: the port appears, tagged, with its ids; the peer on VLAN 100 pings through"
 start_host h1 "$TMP/r1.sock" 10.55.0.2 02:42:ac:12:00:02
 wait_for "relay 5001 connected" prop_is 5001 State '"connected"'
+# Open vSwitch without OVN: ready as soon as the port is up.
+wait_for "relay 5001 ready" prop_is 5001 Ready true
 has_port "$PORT" || fail "no port $PORT on br-int"
 [ "$(ovs-vsctl --db="$OVS_DB" get Port "$PORT" tag)" = 100 ] || fail "port not tagged 100"
 ids=$(ovs-vsctl --db="$OVS_DB" get Interface "$PORT" external_ids)

@@ -39,7 +39,7 @@ expect() {
 	fi
 }
 
-expect "arcactl " "attach capture detach list relay set status"
+expect "arcactl " "attach capture detach list relay set status wait"
 expect "arcactl re" "relay"
 expect "arcactl relay " "list start status stop"
 expect "arcactl relay st" "start status stop"
@@ -60,7 +60,7 @@ expect "arcactl --bus=/run/x.bus relay stop 5" "5001"
 
 # Each command's options as the option lines of its --help show them
 # ("  -h --help   Show..."), and as completed.
-for verb in '' list status attach detach capture set 'relay start' 'relay stop' 'relay list' 'relay status'; do
+for verb in '' list status attach detach capture set wait 'relay start' 'relay stop' 'relay list' 'relay status'; do
 	# shellcheck disable=SC2086
 	shown=$("$real_arcactl" $verb --help \
 		| awk '/^ +-/ { for (i = 1; i <= NF && $i ~ /^-/; i++) { sub(/=.*/, "", $i); print $i } }' \
