@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 /* How long OVN may take to install a port's flows: ovn-controller does it
  * in well under a second once it sees the port. */
 #define OVS_OVN_READY_SEC 30U
+/* What Geneve adds to a frame on the underlay: outer Ethernet, IPv4, UDP,
+ * Geneve header and OVN's option. */
+#define OVS_GENEVE_OVERHEAD_BYTES 58U
 
 typedef struct OvsDevice OvsDevice;
 struct OvsDevice {
@@ -49,14 +53,57 @@ static void on_ovn_installed(OvsCommand *c, int status, const char *out, const c
 	              status < 0 ? strerror(-status) : (err[0] ? err : ""));
 }
 
-static void on_ovn_remote(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
+/* One line of ovs-vsctl's output, without its quotes; *text moves on. */
+static char *next_value(char **text, char buf[static 256]) {
+	size_t len = strcspn(*text, "\n");
+	char *v = buf;
+
+	snprintf(buf, 256, "%.*s", (int) len, *text);
+	*text += len + ((*text)[len] == '\n');
+	if (v[0] == '"') {
+		v++;
+		v[strcspn(v, "\"")] = '\0';
+	}
+	return v;
+}
+
+/* Geneve wraps each frame in 58 bytes: the port's frames must fit the
+ * underlay's MTU with them, or the big ones are lost on the way. */
+static void check_geneve_mtu(OvsDevice *o, const char *encap_ip) {
+	union in_addr_union a;
+	int family = AF_INET, ifindex, underlay;
+
+	if (inet_pton(AF_INET, encap_ip, &a) != 1) {
+		family = AF_INET6;
+		if (inet_pton(AF_INET6, encap_ip, &a) != 1)
+			return;
+	}
+	ifindex = netdev_find_address(o->nl, family, &a);
+	underlay = ifindex < 0 ? ifindex : netdev_get_mtu(o->nl, ifindex);
+	if (underlay <= 0 || o->device.mtu == 0 || o->device.mtu + OVS_GENEVE_OVERHEAD_BYTES <= (uint32_t) underlay)
+		return;
+	log_warning("Port %s: MTU %u and Geneve's %u bytes do not fit the underlay's MTU %d at %s.", o->port.name,
+	            o->device.mtu, OVS_GENEVE_OVERHEAD_BYTES, underlay, encap_ip);
+	device_report(&o->device, "The MTU of port %s, %u, with Geneve's %u bytes does not fit the MTU %d of the "
+	              "underlay at %s (ovn-encap-ip): frames above %u bytes are lost. Start the relay with "
+	              "MTU=%u, or raise the underlay's MTU to %u.", o->port.name, o->device.mtu,
+	              OVS_GENEVE_OVERHEAD_BYTES, underlay, encap_ip, underlay - OVS_GENEVE_OVERHEAD_BYTES,
+	              underlay - OVS_GENEVE_OVERHEAD_BYTES, o->device.mtu + OVS_GENEVE_OVERHEAD_BYTES);
+}
+
+static void on_ovn_config(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
 	OvsDevice *o = userdata;
 	_cleanup_(ovs_command_freep) _unused_ OvsCommand *done = TAKE_PTR(o->ready_check);
+	char remote[256], encap[256], *text = (char *) out;
+	const char *encap_ip;
 	int r;
 
 	/* No OVN on this switch: the port is ready as it is up. */
-	if (status != 0 || out[0] == '\0')
+	if (status != 0 || next_value(&text, remote)[0] == '\0')
 		return device_set_ready(&o->device, true);
+	encap_ip = next_value(&text, encap);
+	if (encap_ip[0] != '\0')
+		check_geneve_mtu(o, encap_ip);
 	r = ovs_command_run(&o->ready_check, o->event,
 	                    ovs_argv_wait_ovn_installed(o->ovs, o->port.name, OVS_OVN_READY_SEC),
 	                    OVS_OVN_READY_SEC, on_ovn_installed, o);
@@ -71,8 +118,8 @@ static void ovs_device_wait_ready(OvsDevice *o) {
 
 	o->device.waits_for_ready = true;
 	o->device.ready = false;
-	r = ovs_command_run(&o->ready_check, o->event, ovs_argv_get_ovn_remote(o->ovs), ovs_timeout(o->ovs),
-	                    on_ovn_remote, o);
+	r = ovs_command_run(&o->ready_check, o->event, ovs_argv_get_ovn_config(o->ovs), ovs_timeout(o->ovs),
+	                    on_ovn_config, o);
 	if (r < 0)
 		o->device.waits_for_ready = false;
 }

@@ -110,6 +110,28 @@ int netdev_get_mtu(struct nl_sock *sk, int ifindex) {
 	return (int) rtnl_link_get_mtu(link);
 }
 
+int netdev_find_address(struct nl_sock *sk, int family, const union in_addr_union *address) {
+	struct nl_cache *cache = NULL;
+	int r, found = -ENOENT;
+
+	r = rtnl_addr_alloc_cache(sk, &cache);
+	if (r < 0)
+		return netdev_errno(r);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *) o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_family(a) == family && local &&
+		    nl_addr_get_len(local) == family_address_size(family) &&
+		    memcmp(nl_addr_get_binary_addr(local), address, family_address_size(family)) == 0) {
+			found = rtnl_addr_get_ifindex(a);
+			break;
+		}
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
 int netdev_configure(struct nl_sock *sk, int ifindex, const struct ether_addr *mac,
                      uint32_t mtu, bool up) {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL, *change = NULL;

@@ -32,6 +32,9 @@ int netdev_open(struct nl_sock **ret);
 /* -ENODEV if there is no such device. */
 int netdev_get_ifindex(struct nl_sock *sk, const char *name);
 
+/* The device that has address (of family), or -ENOENT. */
+int netdev_find_address(struct nl_sock *sk, int family, const union in_addr_union *address);
+
 /* The device's MTU, or -ENODEV. */
 int netdev_get_mtu(struct nl_sock *sk, int ifindex);
 

@@ -161,7 +161,7 @@ char **ovs_argv_list_owned(const OvsContext *ctx) {
 	return argv_finish(&a);
 }
 
-char **ovs_argv_get_ovn_remote(const OvsContext *ctx) {
+char **ovs_argv_get_ovn_config(const OvsContext *ctx) {
 	Argv a;
 
 	argv_start(&a, ctx);
@@ -170,6 +170,12 @@ char **ovs_argv_get_ovn_remote(const OvsContext *ctx) {
 	argv_add(&a, "Open_vSwitch");
 	argv_add(&a, ".");
 	argv_add(&a, "external-ids:ovn-remote");
+	argv_add(&a, "--");
+	argv_add(&a, "--if-exists");
+	argv_add(&a, "get");
+	argv_add(&a, "Open_vSwitch");
+	argv_add(&a, ".");
+	argv_add(&a, "external-ids:ovn-encap-ip");
 	return argv_finish(&a);
 }
 

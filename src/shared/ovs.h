@@ -44,9 +44,9 @@ char **ovs_argv_add_port(const OvsContext *ctx, const OvsPort *port);
 char **ovs_argv_del_port(const OvsContext *ctx, const char *bridge, const char *name);
 char **ovs_argv_br_exists(const OvsContext *ctx, const char *bridge);
 char **ovs_argv_list_owned(const OvsContext *ctx);
-/* external-ids:ovn-remote of the switch: empty output when OVN is not set
- * up on it. */
-char **ovs_argv_get_ovn_remote(const OvsContext *ctx);
+/* external-ids:ovn-remote and ovn-encap-ip of the switch, a line each
+ * (quoted), empty where not set: no remote, no OVN. */
+char **ovs_argv_get_ovn_config(const OvsContext *ctx);
 /* Returns once ovn-controller has installed the flows of the port's
  * logical port (it sets external-ids:ovn-installed), or after timeout_sec. */
 char **ovs_argv_wait_ovn_installed(const OvsContext *ctx, const char *name, unsigned timeout_sec);

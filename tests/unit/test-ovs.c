@@ -137,6 +137,20 @@ static void test_list_owned_finds_our_mark(void **state) {
 	            "--columns=name", "find", "Interface", "external-ids:arca-owner=arca-relayd");
 }
 
+static void test_ovn_readiness_commands(void **state) {
+	const OvsContext ctx = { .timeout_sec = 2 };
+
+	/* Whether OVN runs the switch, and where its tunnels start. */
+	ASSERT_ARGV(ovs_argv_get_ovn_config(&ctx),
+	            "ovs-vsctl", "--timeout=2", "--if-exists", "get", "Open_vSwitch", ".",
+	            "external-ids:ovn-remote", "--", "--if-exists", "get", "Open_vSwitch", ".",
+	            "external-ids:ovn-encap-ip");
+	/* Its own timeout, longer than a command's. */
+	ASSERT_ARGV(ovs_argv_wait_ovn_installed(&ctx, "arca5001", 30),
+	            "ovs-vsctl", "--timeout=30", "wait-until", "Interface", "arca5001",
+	            "external-ids:ovn-installed=true");
+}
+
 typedef struct Loop {
 	sd_event *event;
 	OvsCommand *command;
@@ -266,6 +280,7 @@ int main(void) {
 		cmocka_unit_test(test_add_port_untagged_with_defaults),
 		cmocka_unit_test(test_del_port_and_br_exists),
 		cmocka_unit_test(test_list_owned_finds_our_mark),
+		cmocka_unit_test(test_ovn_readiness_commands),
 		cmocka_unit_test_setup_teardown(test_run_reports_status_and_both_outputs, loop_setup, loop_teardown),
 		cmocka_unit_test_setup_teardown(test_run_success_with_no_output, loop_setup, loop_teardown),
 		cmocka_unit_test_setup_teardown(test_run_missing_program_is_enoent, loop_setup, loop_teardown),
