@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netlink/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <systemd/sd-daemon.h>
 
+#include "conffile.h"
 #include "daemon.h"
 #include "log.h"
 #include "macro.h"
@@ -154,6 +157,28 @@ static int parse_argv(const DaemonType *t, int argc, char *argv[], Arguments *a)
 	return 1;
 }
 
+/* One daemon to a state directory: a second would take the first one's
+ * objects for its own, and remove their state when it goes. The lock is
+ * on the directory itself, so it leaves nothing behind, and goes with the
+ * process, so a restart finds it free. */
+static int daemon_lock_state_dir(Daemon *d) {
+	int r;
+
+	r = mkdir_parents(d->state_dir, 0755);
+	if (r < 0)
+		return log_error_errno(r, "Failed to make the state directory %s: %m", d->state_dir);
+	d->lock_fd = open(d->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lock_fd < 0)
+		return log_error_errno(-errno, "Failed to open %s: %m", d->state_dir);
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return log_error_errno(-EBUSY, "Another %s keeps its state in %s; give this one another "
+			                       "--state-dir=.", d->type->schema->program, d->state_dir);
+		return log_error_errno(-errno, "Failed to lock %s: %m", d->state_dir);
+	}
+	return 0;
+}
+
 static Daemon *daemon_free(Daemon *d) {
 	if (!d)
 		return NULL;
@@ -163,6 +188,7 @@ static Daemon *daemon_free(Daemon *d) {
 	if (d->nl)
 		nl_socket_free(d->nl);
 	sd_event_unref(d->event);
+	safe_close(d->lock_fd);
 	free(d);
 	return NULL;
 }
@@ -188,7 +214,11 @@ int daemon_main(const DaemonType *type, int argc, char *argv[]) {
 	if (!d)
 		return EXIT_FAILURE;
 	d->type = type;
+	d->lock_fd = -1;
 	d->state_dir = args.state_dir ?: type->schema->state_dir;
+	r = daemon_lock_state_dir(d);
+	if (r < 0)
+		return EXIT_FAILURE;
 	r = daemon_event_new(&d->event);
 	if (r < 0)
 		return EXIT_FAILURE;

@@ -76,6 +76,8 @@ start_daemon forwarderd2 ip netns exec "$NS" "$BUILD/src/forwarderd/arca-forward
 	--bus="$TMP/bus2.sock" --state-dir="$TMP/state"
 show_log_on_failure "$TMP/forwarderd2.log"
 wait_for "eth0 back after kill -9" prop_is eth0 State '"listening"'
+expect 1 "<3>Another arca-forwarderd keeps its state in $TMP/state; give this one another --state-dir=." \
+	ip netns exec "$NS" "$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/bus3.sock" --state-dir="$TMP/state"
 "$PY" "$LIB/frame-peer.py" --connect "$TMP/eth0.sock" --ip 10.66.0.1 >"$TMP/peer2.out" &
 on_exit "kill $!"
 wait_for "the host reconnects" prop_is eth0 State '"connected"'
