@@ -269,7 +269,10 @@ void show_relayd_status(FILE *f, const Props *p) {
 	Fields fs = {};
 	char title[64];
 
+	char span[FORMAT_TIMESPAN_MAX];
+
 	field(&fs, "Relays", "%" PRIu64 " (%" PRIu64 " connected)", number(p, "Relays"), number(p, "Connected"));
+	field(&fs, "Uptime", "%s", format_timespan(span, number(p, "UptimeUSec")));
 	daemon_traffic_fields(&fs, p);
 	field(&fs, "Refused", "%" PRIu64, number(p, "Refused"));
 

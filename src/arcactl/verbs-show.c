@@ -158,9 +158,11 @@ static int status_target(sd_bus *bus, const Command *c, bool networks_too) {
 		goto finish;
 
 	if (found_networks.n == 0 && found_relays.n == 0) {
-		if (networks_too)
-			r = fail(-ENOENT, "No network is attached as '%s' and no relay runs on port %s; "
-			         "'arcactl list' shows them.", c->target, c->target);
+		if (networks_too && !numeric)
+			r = fail(-ENOENT, "No network is attached as '%s'; 'arcactl list' shows them.", c->target);
+		else if (networks_too)
+			r = fail(-ENOENT, "No network is attached as '%s' and no network or relay is on that vsock "
+			         "port; 'arcactl list' shows them.", c->target);
 		else
 			r = fail(-ENOENT, "No relay runs on vsock port %s; 'arcactl relay list' shows them.", c->target);
 	} else if (c->json != JSON_OFF) {

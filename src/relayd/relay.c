@@ -8,6 +8,7 @@
 #include "device-ovs.h"
 #include "frame.h"
 #include "log.h"
+#include "netdev.h"
 #include "relay.h"
 #include "relay-settings.h"
 
@@ -85,6 +86,14 @@ static int relay_probe(Daemon *d, const void *settings, Probe *p) {
 	OvsBridgeCheck *c;
 	int r;
 
+	/* The port must be ours to make; found now, not when a host comes. */
+	if (netdev_get_ifindex(d->nl, s->port_name) >= 0) {
+		(void) sd_bus_error_setf(&error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "A device named '%s' exists on this machine already; give the relay "
+		                         "another PortName.", s->port_name);
+		probe_done(p, &error);
+		return 0;
+	}
 	if (s->backend == RELAY_BACKEND_BRIDGE) {
 		r = device_bridge_check(d->nl, s->bridge, &error);
 		probe_done(p, r < 0 ? &error : NULL);

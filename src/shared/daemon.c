@@ -17,6 +17,8 @@
 #include "netdev.h"
 
 #define DAEMON_OPTIONS_MAX 16U
+/* A usage error, as for arcactl. */
+#define DAEMON_EXIT_USAGE 2
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
 	log_info("Received %s, shutting down.", si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -202,7 +204,7 @@ int daemon_main(const DaemonType *type, int argc, char *argv[]) {
 
 	r = parse_argv(type, argc, argv, &args);
 	if (r <= 0)
-		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+		return r < 0 ? DAEMON_EXIT_USAGE : EXIT_SUCCESS;
 
 	/* Before anything else opens an fd: what socket activation or the
 	 * fd store passed us. */

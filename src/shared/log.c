@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -18,7 +19,12 @@ int log_internal(int level, int error, const char *format, ...) {
 	vsnprintf(line, sizeof(line), format, ap);
 	va_end(ap);
 
-	fprintf(stderr, "<%d>%s\n", level, line);
+	/* The journal turns the prefix back into a level; a person at a
+	 * terminal would only read it as noise. */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "%s\n", line);
+	else
+		fprintf(stderr, "<%d>%s\n", level, line);
 	return -abs(error);
 }
 

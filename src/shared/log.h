@@ -3,7 +3,7 @@
 
 /*
  * Logging to stderr with syslog priority prefixes ("<3>"), which the journal
- * turns back into levels. Errors are negative errno values: the *_errno()
+ * turns back into levels; on a terminal, without them. Errors are negative errno values: the *_errno()
  * forms log with %m set from the error and return it, so a failure is logged
  * once where its context is richest and then passed up:
  *

@@ -197,6 +197,12 @@ stop_forwarderd() {
 	resolv_conf_is_original || fail "resolv.conf after SIGTERM: $(cat "$TMP/resolv.conf" 2>&1)"
 }
 
+say "usage errors exit 2, as arcactl's do, with one line"
+rc=0; "$BUILD/src/forwarderd/arca-forwarderd" --no-such-option 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || fail "an unknown option exited with $rc, not 2"
+rc=0; "$BUILD/src/relayd/arca-relayd" stray-argument 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || fail "an argument exited with $rc, not 2"
+
 say "arca-forwarderd on a private system bus"
 start_dbus
 ADDR=$DBUS_SYSTEM_BUS_ADDRESS

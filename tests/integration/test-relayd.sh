@@ -130,6 +130,8 @@ expect_error org.arca.Error.NoSuchBridge start_relay 5009 br-nope x9 "" 0 "$ok"
 expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int port-name-too-long "" 0 "$ok"
 expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int "x;9" "" 0 "$ok"
 expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int "$PORT" "" 0 "$ok"
+# A device the port name is taken by, found at start, not when a host comes.
+expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int lo "" 0 "$ok"
 expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int x9 "" 4095 "$ok"
 expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int x9 "01:00:5e:00:00:01" 0 "$ok"
 expect_error org.arca.Error.InvalidArgument start_relay 5009 br-int x9 "02:42" 0 "$ok"
