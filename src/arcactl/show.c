@@ -270,9 +270,12 @@ void show_relayd_status(FILE *f, const Props *p) {
 	char title[64];
 
 	char span[FORMAT_TIMESPAN_MAX];
+	uint64_t uptime;
 
 	field(&fs, "Relays", "%" PRIu64 " (%" PRIu64 " connected)", number(p, "Relays"), number(p, "Connected"));
-	field(&fs, "Uptime", "%s", format_timespan(span, number(p, "UptimeUSec")));
+	/* Daemons before GetStatus had one shape do not say. */
+	if (props_number(p, "UptimeUSec", &uptime))
+		field(&fs, "Uptime", "%s", format_timespan(span, uptime));
 	daemon_traffic_fields(&fs, p);
 	field(&fs, "Refused", "%" PRIu64, number(p, "Refused"));
 
