@@ -44,6 +44,11 @@ bool error_is_absent(const sd_bus_error *e) {
 int fail_bus(const Command *c, const ObjectSchema *s, const sd_bus_error *e, int r) {
 	if (c->bus_path && error_is_absent(e))
 		return fail(-ENXIO, "%s does not serve %s; is it %s's socket?", c->bus_path, s->bus_name, s->program);
+	if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+		return fail(-ENXIO, "%s is not running: nothing owns %s on the system bus.", s->program, s->bus_name);
+	/* The bus policy refused before the daemon could: in our words. */
+	if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
+		return fail(-EACCES, "Only root may change what %s does; run the command as root.", s->program);
 	if (sd_bus_error_is_set(e) && e->message)
 		return fail(r, "%s", e->message);
 	return fail(r, "Failed to talk to %s: %m", s->program);

@@ -79,7 +79,7 @@ int verb_relay_list(sd_bus *bus, const Command *c) {
 	PropsList relays = {};
 	int r;
 
-	r = list_objects(bus, &relay_schema, true, &relays, &error);
+	r = list_objects(bus, &relay_schema, false, &relays, &error);
 	if (r < 0)
 		return fail_bus(c, &relay_schema, &error, r);
 
@@ -138,7 +138,7 @@ static int status_target(sd_bus *bus, const Command *c, bool networks_too) {
 	}
 	if (numeric) {
 		have_relays = optional_read(c, &relay_schema,
-		                            list_objects(bus, &relay_schema, !networks_too, &relays, &e2), &e2);
+		                            list_objects(bus, &relay_schema, false, &relays, &e2), &e2);
 		if (have_relays < 0)
 			goto finish;
 	}
@@ -207,7 +207,7 @@ static int status_daemons(sd_bus *bus, const Command *c, bool forwarder_too) {
 			return have_forwarder;
 		have_relayd = optional_read(c, &relay_schema, get_status(bus, &relay_schema, false, &rs, &e2), &e2);
 	} else {
-		r = get_status(bus, &relay_schema, true, &rs, &e2);
+		r = get_status(bus, &relay_schema, false, &rs, &e2);
 		have_relayd = r < 0 ? fail_bus(c, &relay_schema, &e2, r) : 1;
 	}
 	if (have_relayd < 0) {
