@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Every man page renders without a groff warning and has NAME, and its
-# header names the page as its file does.
+# Every man page renders without a groff warning and has NAME, its header
+# names the page as its file does, and it is whole: every section of its
+# source (SRCDIR/PAGE.scd), the last one too, is in what man shows.
 #
-#   check-man.sh PAGE...
+#   check-man.sh SRCDIR PAGE...
 set -euo pipefail
+
+srcdir=$1
+shift
 
 command -v man >/dev/null || { echo "SKIP: needs man (man-db)"; exit 77; }
 
@@ -25,6 +29,11 @@ for page in "$@"; do
 		rc=1
 	elif ! head -1 <<<"$text" | grep -qF "${name%.*}(${name##*.})"; then
 		echo "FAIL: $name: header is '$(head -1 <<<"$text")'"
+		rc=1
+	elif missing=$(awk '/^```/ { literal = !literal; next } !literal && sub(/^# /, "")' "$srcdir/$name.scd" | while read -r section; do
+			grep -qx "$section" <<<"$text" || echo "$section"
+		done) && [ -n "$missing" ]; then
+		echo "FAIL: $name is cut short: no $(tr '\n' ',' <<<"$missing" | sed 's/,$//')"
 		rc=1
 	else
 		echo "PASS: $name"
