@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# The bash completion of arcactl: what a person gets on <TAB>, and that it
-# offers each command's options as the command's --help shows them.
+# The bash completion of arcactl: what a person gets on <TAB>, as readline
+# does it (it splits words at '=' too, and replaces only what comes after
+# the last break), with and without the bash-completion package loaded;
+# and that it offers each command's options as the command's --help
+# shows them.
 #
 #   check-completion.sh COMPLETION ARCACTL
 set -euo pipefail
 
 completion=$1 real_arcactl=$2
+if [ "${ARCACTL_WITH_BASH_COMPLETION:-}" = 1 ]; then
+	# shellcheck source=/dev/null
+	source /usr/share/bash-completion/bash_completion
+fi
 # shellcheck source=/dev/null
 source "$completion"
+COMP_WORDBREAKS=${COMP_WORDBREAKS:-$' \t\n"\'><=;|&(:'}
 
 # Outside of a real completion, compopt has nothing to set.
 compopt() { :; }
@@ -21,15 +29,21 @@ arcactl() {
 }
 
 rc=0
-# expect "WORDS..." "EXPECTED": completing the last word of WORDS.
+# expect "LINE" "EXPECTED": the words the last word of LINE can become,
+# once readline has put in what the completion offered.
 expect() {
-	local line=$1 want=$2 got
-	read -ra COMP_WORDS <<<"$line"
+	local line=$1 want=$2 got typed base reply r
+	COMP_LINE=$line COMP_POINT=${#line}
+	# COMP_WORDS as readline makes them: '=' a word of its own.
+	read -ra COMP_WORDS <<<"${line//=/ = }"
 	[[ $line == *' ' ]] && COMP_WORDS+=('')
 	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 	COMPREPLY=()
-	_arcactl
-	got=$(printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ')
+	_arcactl_complete
+	# What readline replaces: after the last white space or '='.
+	typed=${line##*[ =]}
+	base=${line%"$typed"}
+	got=$(for reply in "${COMPREPLY[@]}"; do r=$base$reply; printf '%s\n' "${r##* }"; done | sort | tr '\n' ' ')
 	got=${got% }
 	if [ "$got" = "$want" ]; then
 		echo "PASS: '$line' -> $got"
@@ -38,7 +52,6 @@ expect() {
 		rc=1
 	fi
 }
-
 expect "arcactl " "attach capture detach list relay set status wait"
 expect "arcactl re" "relay"
 expect "arcactl relay " "list start status stop"
@@ -57,6 +70,8 @@ expect "arcactl relay start 5001 --v" "--vlan="
 expect "arcactl attach eth0 5000 10.0.0.2 --no-d" "--no-default-route"
 expect "arcactl attach eth0 5000 10.0.0.2 --no" "--no-default-route --no-lock-mac"
 expect "arcactl --bus=/run/x.bus relay stop 5" "5001"
+expect "arcactl --json=" "--json=off --json=pretty --json=short"
+expect "arcactl attach eth0 5000 10.0.0.2 --framing=v" "--framing=vnet"
 
 # Each command's options as the option lines of its --help show them
 # ("  -h --help   Show..."), and as completed.
@@ -66,10 +81,11 @@ for verb in '' list status attach detach capture set wait 'relay start' 'relay s
 		| awk '/^ +-/ { for (i = 1; i <= NF && $i ~ /^-/; i++) { sub(/=.*/, "", $i); print $i } }' \
 		| sort -u | tr '\n' ' ')
 	# shellcheck disable=SC2086
-	read -ra COMP_WORDS <<<"arcactl $verb -"
+	COMP_LINE="arcactl ${verb:+$verb }-" COMP_POINT=${#COMP_LINE}
+	read -ra COMP_WORDS <<<"$COMP_LINE"
 	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 	COMPREPLY=()
-	_arcactl
+	_arcactl_complete
 	completed=$(printf '%s\n' "${COMPREPLY[@]%=}" | sort -u | tr '\n' ' ')
 	# --help and --bus= are completed everywhere; the help of a command
 	# leaves them to 'arcactl --help'.
@@ -81,4 +97,8 @@ for verb in '' list status attach detach capture set wait 'relay start' 'relay s
 		rc=1
 	fi
 done
+if [ "${ARCACTL_WITH_BASH_COMPLETION:-}" != 1 ] && [ -f /usr/share/bash-completion/bash_completion ]; then
+	echo "== again, with the bash-completion package loaded"
+	ARCACTL_WITH_BASH_COMPLETION=1 bash "$0" "$@" || rc=1
+fi
 exit $rc
