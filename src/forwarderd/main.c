@@ -11,7 +11,8 @@
 
 static const DaemonOption options[] = {
 	{ .name = "resolv-conf", .metavar = "PATH", .parse = network_set_resolv_conf,
-	  .help = "Where to write DNS servers (default " RESOLV_CONF_DEFAULT ")" },
+	  .help = "Where to write DNS servers (default " RESOLV_CONF_DEFAULT ";\n"
+	          "with --bus=, STATE-DIR/" RESOLV_CONF_INSTANCE_DIR "/resolv.conf)" },
 	{}
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "device-tap.h"
+#include "conffile.h"
 #include "ether.h"
 #include "frame.h"
 #include "log.h"
@@ -13,11 +14,35 @@
 #include "network-settings.h"
 #include "resolv-conf.h"
 
-static const char *resolv_conf = RESOLV_CONF_DEFAULT;
+/* --resolv-conf=; NULL: the default, see resolv_conf_path(). */
+static const char *resolv_conf;
+static char *instance_resolv_conf;
 
 int network_set_resolv_conf(const char *path) {
 	resolv_conf = path;
 	return 0;
+}
+
+/* Where DNS servers go: the system's resolv.conf for the daemon on the
+ * system bus; for one run by hand (--bus=PATH), whose mount namespace is
+ * most likely the machine's own, a file of its state directory, unless
+ * told otherwise: a test must not rewrite the machine's. */
+static const char *resolv_conf_path(Daemon *d) {
+	if (resolv_conf)
+		return resolv_conf;
+	if (!d->bus_path)
+		return RESOLV_CONF_DEFAULT;
+	if (!instance_resolv_conf) {
+		if (asprintf(&instance_resolv_conf, "%s/" RESOLV_CONF_INSTANCE_DIR, d->state_dir) < 0 ||
+		    mkdir_parents(instance_resolv_conf, 0755) < 0)
+			return NULL;
+		free(instance_resolv_conf);
+		if (asprintf(&instance_resolv_conf, "%s/" RESOLV_CONF_INSTANCE_DIR "/resolv.conf", d->state_dir) < 0)
+			return NULL;
+		log_info("DNS servers go to %s; --resolv-conf=/etc/resolv.conf would change the system's.",
+		         instance_resolv_conf);
+	}
+	return instance_resolv_conf;
 }
 
 static NetworkSettings *network_settings(const Object *o) {
@@ -134,13 +159,16 @@ const ObjectOps network_ops = {
 
 void network_update_resolv_conf(Daemon *d) {
 	_cleanup_free_ char **servers = NULL;
+	const char *path = resolv_conf_path(d);
 	size_t n = 0, i = 0;
 
+	if (!path)
+		return (void) log_error_errno(-ENOMEM, "Out of memory.");
 	for (Object *o = d->objects; o; o = o->next)
 		n += strv_length(network_settings(o)->dns);
 	/* Without DNS servers from us, the file is not ours: as it was. */
 	if (n == 0) {
-		(void) resolv_conf_restore(resolv_conf, d->state_dir);
+		(void) resolv_conf_restore(path, d->state_dir);
 		return;
 	}
 
@@ -150,5 +178,5 @@ void network_update_resolv_conf(Daemon *d) {
 	for (Object *o = d->objects; o; o = o->next)
 		for (char **s = network_settings(o)->dns; s && *s; s++)
 			servers[i++] = *s;
-	(void) resolv_conf_write(resolv_conf, d->state_dir, servers);
+	(void) resolv_conf_write(path, d->state_dir, servers);
 }

@@ -21,10 +21,13 @@
 /* Default routes: the first network gets the lowest metric. */
 #define ROUTE_METRIC_BASE 100U
 #define RESOLV_CONF_DEFAULT "/etc/resolv.conf"
+/* A hand-run daemon's, in its state directory: no NAME.conf, so no state. */
+#define RESOLV_CONF_INSTANCE_DIR "dns"
 
 extern const ObjectOps network_ops;
 
-/* --resolv-conf=PATH */
+/* --resolv-conf=PATH; without it, /etc/resolv.conf, or with --bus=PATH,
+ * STATE_DIR/dns/resolv.conf. */
 int network_set_resolv_conf(const char *path);
 
 /* resolv.conf: written from the networks' DNS servers, or put back as it

@@ -77,7 +77,14 @@ static int save_original(const char *path, const char *dir) {
 		return r < 0 ? r : symlink_atomic(data, saved);
 	}
 	r = read_file(path, RESOLV_CONF_MAX_BYTES, &data, &len);
-	return r < 0 ? r : write_file_atomic(saved, data, len);
+	if (r >= 0)
+		r = write_file_atomic(saved, data, len);
+	if (r < 0)
+		return r;
+	/* Its mode and owner come back with it. */
+	if (chmod(saved, st.st_mode & 07777) < 0 || chown(saved, st.st_uid, st.st_gid) < 0)
+		return -errno;
+	return 0;
 }
 
 int resolv_conf_write(const char *path, const char *state_dir, char *const *servers) {
@@ -124,6 +131,8 @@ int resolv_conf_restore(const char *path, const char *state_dir) {
 			r = read_file(saved, RESOLV_CONF_MAX_BYTES, &data, &len);
 			if (r >= 0)
 				r = write_file_atomic(path, data, len);
+			if (r >= 0 && (chmod(path, st.st_mode & 07777) < 0 || chown(path, st.st_uid, st.st_gid) < 0))
+				r = -errno;
 		}
 		if (r < 0)
 			return log_warning_errno(r, "Failed to put back %s from %s: %m", path, saved);

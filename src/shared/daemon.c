@@ -218,6 +218,7 @@ int daemon_main(const DaemonType *type, int argc, char *argv[]) {
 	d->type = type;
 	d->lock_fd = -1;
 	d->state_dir = args.state_dir ?: type->schema->state_dir;
+	d->bus_path = args.bus_path;
 	r = daemon_lock_state_dir(d);
 	if (r < 0)
 		return EXIT_FAILURE;

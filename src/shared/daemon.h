@@ -46,6 +46,7 @@ struct Daemon {
 	struct nl_sock *nl;
 	BusServer *bus;
 	const char *state_dir;
+	const char *bus_path;           /* --bus=PATH: a hand-run instance; NULL: the system bus */
 	int lock_fd;                    /* holds the state directory's lock */
 	uint64_t start_usec;
 	Object *objects;                /* in the order they were made */

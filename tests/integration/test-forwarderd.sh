@@ -227,4 +227,19 @@ busctl --address="unix:path=$TMP/forwarder.bus" call $M GetStatus | grep -q '^a{
 scenario peer-to-peer
 stop_forwarderd
 
+say "run by hand with --bus= and no --resolv-conf=: the machine's resolv.conf is left alone"
+before=$(sha256sum /etc/resolv.conf 2>/dev/null || echo none)
+start_daemon arca-forwarderd-hand ip netns exec "$NS" \
+	"$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/hand.bus" --state-dir="$TMP/hand-state"
+ADDR=p2p:unix:path=$TMP/hand.bus
+wait_for "the hand-run daemon" bus_call "$ADDR" $M GetStatus ""
+bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' eth5 5005 10.75.0.2 10.75.0.1 24 \
+	"{\"Listen\": [\"s\", \"$TMP/eth5.sock\"], \"DNS\": [\"as\", [\"10.75.0.53\"]]}" >/dev/null
+grep -qx "nameserver 10.75.0.53" "$TMP/hand-state/dns/resolv.conf" \
+	|| fail "the instance's resolv.conf lacks the DNS server: $(cat "$TMP/hand-state/dns/resolv.conf" 2>&1)"
+[ "$(sha256sum /etc/resolv.conf 2>/dev/null || echo none)" = "$before" ] || fail "/etc/resolv.conf was changed"
+kill -TERM "$arca_forwarderd_hand_PID"
+wait "$arca_forwarderd_hand_PID" || fail "the hand-run daemon exited with $?"
+[ ! -e "$TMP/hand-state/dns/resolv.conf" ] || fail "the instance's resolv.conf outlived its networks"
+
 echo "PASS"

@@ -92,6 +92,26 @@ static void test_file_comes_back(void **state) {
 	free(s);
 }
 
+/* The file comes back with its mode and owner, not ours. */
+static void test_file_comes_back_with_its_mode_and_owner(void **state) {
+	Paths *p = *state;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		print_message("skipped: giving a file to another owner needs root\n");
+		skip();
+	}
+	assert_int_equal(write_file_atomic(p->resolv, "nameserver 192.0.2.1\n", 21), 0);
+	assert_int_equal(chmod(p->resolv, 0755), 0);
+	assert_int_equal(chown(p->resolv, 65534, 65534), 0);
+	assert_int_equal(resolv_conf_write(p->resolv, p->state, servers), 0);
+	assert_int_equal(resolv_conf_restore(p->resolv, p->state), 0);
+	assert_int_equal(stat(p->resolv, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_gid, 65534);
+}
+
 static void test_absent_file_is_removed_again(void **state) {
 	Paths *p = *state;
 	char *s;
@@ -135,6 +155,7 @@ static void test_never_written_is_never_touched(void **state) {
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_file_comes_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_comes_back_with_its_mode_and_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absent_file_is_removed_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_comes_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_written_is_never_touched, setup, teardown),
