@@ -510,7 +510,8 @@ static int add_live_setting(Command *c, FILE *err, const char *arg) {
 			f->type->done((uint8_t *) settings + offset);
 	}
 	if (r < 0)
-		return usage_error(err, "invalid %s '%s': %s; see 'arcactl set --help'", f->name, eq + 1, f->type->rule);
+		return usage_error(err, "invalid %s '%s': %s; see 'arcactl set --help'", f->name, eq + 1,
+		                   f->type->text_rule ?: f->type->rule);
 	return add_setting(c, err, f, f->name, eq + 1);
 }
 
@@ -600,8 +601,12 @@ static int check_settings(Command *c, FILE *err) {
 		if (r == -ENOKEY)
 			r = usage_error(err, "%s does not apply to '%s'; see 'arcactl %s --help'", s->option, v->name,
 			                v->name);
-		else if (r < 0)
-			r = usage_error(err, "invalid %s '%s'; see 'arcactl %s --help'", s->option, s->value, v->name);
+		else if (r < 0) {
+			const Field *f = fields_find(v->settings, FIELD_SETTING, s->key, NULL);
+
+			r = usage_error(err, "invalid %s '%s': %s; see 'arcactl %s --help'", s->option, s->value,
+			                f->type->text_rule ?: f->type->rule, v->name);
+		}
 	}
 	if (settings) {
 		fields_done(v->settings, settings);

@@ -66,6 +66,18 @@ static uint32_t pick_metric(Daemon *d) {
 	}
 }
 
+/* Whether b is on the network a/prefix_len. */
+static bool same_network(int family, const char *a, const char *b, unsigned prefix_len) {
+	uint8_t x[sizeof(struct in6_addr)], y[sizeof(struct in6_addr)];
+
+	if (inet_pton(family, a, x) != 1 || inet_pton(family, b, y) != 1)
+		return false;
+	for (unsigned bit = 0; bit < prefix_len; bit++)
+		if ((x[bit / 8] ^ y[bit / 8]) & (0x80U >> (bit % 8)))
+			return false;
+	return true;
+}
+
 static int network_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	NetworkSettings *s = settings;
 	union in_addr_union ignored;
@@ -93,6 +105,11 @@ static int network_complete(Daemon *d, void *settings, sd_bus_error *error) {
 		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
 		                         "Gateway %s and address %s are of different families: "
 		                         "give both as IPv4 or both as IPv6.", s->gateway, s->address.address);
+	/* The kernel would refuse the route with no word on why. */
+	if (s->gateway && !same_network(family, s->address.address, s->gateway, s->prefix_len))
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "Gateway %s is not on the network %s/%u: give a gateway inside it, "
+		                         "or none.", s->gateway, s->address.address, s->prefix_len);
 	s->default_route = s->gateway && s->default_route != 0;
 
 	mtu_min = family == AF_INET6 ? NETWORK_MTU_MIN_IPV6 : NETWORK_MTU_MIN;

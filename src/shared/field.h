@@ -43,8 +43,10 @@ typedef struct FieldType FieldType;
 
 struct FieldType {
 	const char *signature;          /* on the bus */
-	/* What a value must be, for messages: "use 1 to 4094". */
+	/* What a value must be, for messages: "use 1 to 4094"; text_rule for
+	 * its text where that differs (NULL: the same). */
 	const char *rule;
+	const char *text_rule;
 	void (*init)(void *value);      /* unset; NULL: all zero */
 	void (*done)(void *value);      /* frees; NULL: nothing to free */
 	bool (*is_set)(const void *value);

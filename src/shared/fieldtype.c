@@ -259,6 +259,8 @@ static int address_get(sd_bus *bus, const char *path, const char *interface, con
 const FieldType field_type_address = {
 	.signature = "s",
 	.rule = "give an IPv4 or IPv6 address without prefix (e.g. 10.88.0.2), and the prefix length apart",
+	.text_rule = "give an IPv4 or IPv6 address, with /PREFIX after it or without (at most 32 for IPv4, "
+	             "128 for IPv6)",
 	.done = address_done,
 	.is_set = address_is_set,
 	.parse = address_parse,
@@ -380,6 +382,7 @@ static int bytes_append(sd_bus_message *m, const void *value) {
 const FieldType field_type_bytes = {
 	.signature = "t",
 	.rule = "give a number of bytes; K, M, G and T multiply by 1000",
+	.text_rule = "give a number of bytes above 0; K, M, G and T multiply by 1000",
 	.is_set = bytes_is_set,
 	.parse = bytes_parse,
 	.format = bytes_format,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bus.h"
 #include "ether.h"
@@ -347,6 +348,7 @@ static int host_port_listen(HostPort *p, sd_bus_error *error) {
 	HostPortSettings *s = p->settings;
 	char text[SOCKET_ADDRESS_STRING_MAX];
 	SocketAddress a;
+	struct stat st;
 	char *listen;
 	int r;
 
@@ -360,6 +362,10 @@ static int host_port_listen(HostPort *p, sd_bus_error *error) {
 		if (r < 0)
 			return field_invalid(error, fields_find(host_port_fields, 0, "Listen", NULL), s->listen);
 		r = listener_new(&p->listener, p->event, &a, on_host_connect, p);
+		if (r == -EADDRINUSE && socket_address_path(&a) && stat(socket_address_path(&a), &st) == 0 &&
+		    !S_ISSOCK(st.st_mode))
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "%s is a file, not a socket; give a path where nothing is.", s->listen);
 		if (r == -EADDRINUSE)
 			return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
 			                         "%s is in use by another program; pick another port.", s->listen);

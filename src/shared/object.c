@@ -241,6 +241,7 @@ int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_e
 int object_settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	const ObjectSchema *t = d->type->schema;
 	_cleanup_free_ char *key = NULL;
+	Object *other;
 	int r;
 
 	r = d->type->ops->complete(d, settings, error);
@@ -248,6 +249,10 @@ int object_settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
 		return r;
 	if (object_settings_key(t, settings, &key) >= 0 && object_find(d, key))
 		return sd_bus_error_setf(error, t->exists_error, t->exists_message, key);
+	other = object_find_by(d, "Listen", settings);
+	if (other)
+		return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE, "%s is where %s listens already; pick another "
+		                         "address.", object_host_settings(t, settings)->listen, other->name);
 	return 0;
 }
 #pragma GCC diagnostic pop

@@ -269,7 +269,8 @@ expect 1 "arcactl: Only root may change what arca-relayd does; run the command a
 expect 1 "arcactl: A relay is started on vsock port 5003 already*" \
 	ctl relay start 5003 --listen="$TMP/relay2.sock"
 expect 1 "arcactl: No relay runs on vsock port 5009; 'arcactl relay list' shows them." ctl relay status 5009
-expect 2 "arcactl: invalid --vlan '5000'; see 'arcactl relay start --help'" ctl relay start 5009 --vlan=5000
+expect 2 "arcactl: invalid --vlan '5000': use 1 to 4094, or 0 for untagged; see 'arcactl relay start --help'" \
+	ctl relay start 5009 --vlan=5000
 
 say "arcactl relay stop 5003, as arca-relay@5003.service's ExecStop= does"
 ctl relay stop 5003

@@ -122,6 +122,7 @@ scenario() {
 	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 33 "$ok"
 	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 nonsense 24 "$ok"
 	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 fd00::1 24 "$ok"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.99.0.1 24 "$ok"
 	expect_error org.arca.Error.InvalidArgument attach eth9 0 10.79.0.2 10.79.0.1 24 "$ok"
 	expect_error org.arca.Error.PortInUse attach eth9 5000 10.79.0.2 10.79.0.1 24 "$ok"
 	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
@@ -138,9 +139,25 @@ scenario() {
 		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"MTU\": [\"s\", \"1500\"]}"
 	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
 		"{\"Listen\": [\"s\", \"$TMP/eth9.sock\"], \"AllowedPeers\": [\"au\", []]}"
-	# Fails midway: the TAP is made, then the listener cannot bind.
 	expect_error org.arca.Error.PortInUse attach eth9 5009 10.79.0.2 10.79.0.1 24 \
 		"{\"Listen\": [\"s\", \"$TMP/eth0.sock\"]}"
+	: >"$TMP/plain-file"
+	expect_error org.arca.Error.InvalidArgument attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/plain-file\"]}"
+	[ -f "$TMP/plain-file" ] || fail "a failed attach removed a file where it was told to listen"
+	# Fails midway: the TAP is made, then the listener cannot bind, for
+	# another program listens there.
+	local busy
+	rm -f "$TMP/busy.sock"
+	"$PY" -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(600)' "$TMP/busy.sock" &
+	busy=$!
+	wait_for "another program listening" test -S "$TMP/busy.sock"
+	expect_error org.arca.Error.PortInUse attach eth9 5009 10.79.0.2 10.79.0.1 24 \
+		"{\"Listen\": [\"s\", \"$TMP/busy.sock\"]}"
+	kill "$busy"
+	wait "$busy" 2>/dev/null || true
+	rm -f "$TMP/busy.sock"
 	no_device eth9 || fail "a failed attach left eth9 behind"
 	if [ "$mode" = system-bus ]; then
 		expect_error org.arca.Error.AccessDenied \
