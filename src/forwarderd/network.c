@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "device-tap.h"
 #include "conffile.h"
@@ -16,7 +17,8 @@
 
 /* --resolv-conf=; NULL: the default, see resolv_conf_path(). */
 static const char *resolv_conf;
-static char *instance_resolv_conf;
+/* A hand-run daemon's: STATE_DIR/dns and the resolv.conf in it. */
+static char *instance_dir, *instance_resolv_conf;
 
 int network_set_resolv_conf(const char *path) {
 	resolv_conf = path;
@@ -26,18 +28,17 @@ int network_set_resolv_conf(const char *path) {
 /* Where DNS servers go: the system's resolv.conf for the daemon on the
  * system bus; for one run by hand (--bus=PATH), whose mount namespace is
  * most likely the machine's own, a file of its state directory, unless
- * told otherwise: a test must not rewrite the machine's. */
+ * told otherwise: a test must not rewrite the machine's. The directory is
+ * made when servers are written and removed when none are left, so a
+ * clean stop leaves the state directory empty. */
 static const char *resolv_conf_path(Daemon *d) {
 	if (resolv_conf)
 		return resolv_conf;
 	if (!d->bus_path)
 		return RESOLV_CONF_DEFAULT;
 	if (!instance_resolv_conf) {
-		if (asprintf(&instance_resolv_conf, "%s/" RESOLV_CONF_INSTANCE_DIR, d->state_dir) < 0 ||
-		    mkdir_parents(instance_resolv_conf, 0755) < 0)
-			return NULL;
-		free(instance_resolv_conf);
-		if (asprintf(&instance_resolv_conf, "%s/" RESOLV_CONF_INSTANCE_DIR "/resolv.conf", d->state_dir) < 0)
+		if (asprintf(&instance_dir, "%s/" RESOLV_CONF_INSTANCE_DIR, d->state_dir) < 0 ||
+		    asprintf(&instance_resolv_conf, "%s/resolv.conf", instance_dir) < 0)
 			return NULL;
 		log_info("DNS servers go to %s; --resolv-conf=/etc/resolv.conf would change the system's.",
 		         instance_resolv_conf);
@@ -178,6 +179,7 @@ void network_update_resolv_conf(Daemon *d) {
 	_cleanup_free_ char **servers = NULL;
 	const char *path = resolv_conf_path(d);
 	size_t n = 0, i = 0;
+	int r;
 
 	if (!path)
 		return (void) log_error_errno(-ENOMEM, "Out of memory.");
@@ -186,7 +188,14 @@ void network_update_resolv_conf(Daemon *d) {
 	/* Without DNS servers from us, the file is not ours: as it was. */
 	if (n == 0) {
 		(void) resolv_conf_restore(path, d->state_dir);
+		if (path == instance_resolv_conf)
+			(void) rmdir(instance_dir);
 		return;
+	}
+	if (path == instance_resolv_conf) {
+		r = mkdir_parents(instance_dir, 0755);
+		if (r < 0)
+			return (void) log_error_errno(r, "Failed to create %s: %m", instance_dir);
 	}
 
 	servers = calloc(n + 1, sizeof(char *));

@@ -137,7 +137,7 @@ splice
 near 2000000 "$(rate_of "" rl_prop)" || fail "the restored limits were not applied"
 
 say "bad values are refused by name, on the command line and on the bus"
-expect 2 "arcactl: invalid RateLimit '10X': give a number of bytes; K, M, G and T multiply by 1000; see 'arcactl set --help'" \
+expect 2 "arcactl: invalid RateLimit '10X': give a number of bytes above 0; K, M, G and T multiply by 1000; see 'arcactl set --help'" \
 	fw set eth0 RateLimit=10X
 expect 2 "arcactl: MTU cannot be changed while running; see 'arcactl set --help'" fw set eth0 MTU=1400
 expect 1 "arcactl: No network is attached as 'eth9'; 'arcactl list' shows them." fw set eth9 RateLimit=1M

@@ -30,9 +30,19 @@ static inline bool streq_ptr(const char *a, const char *b) {
 	return a && b && strcmp(a, b) == 0;
 }
 
-static inline void netns_enter_or_skip(void) {
-	int fd;
+/* No IPv6 autoconfiguration chatter (router solicitations, MLD reports)
+ * on the links made in this namespace from now on: they carry only the
+ * frames a test sends. */
+static inline void netns_quiet_ipv6(void) {
+	int fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY | O_CLOEXEC);
 
+	if (fd >= 0) {
+		(void) write(fd, "1", 1);
+		close(fd);
+	}
+}
+
+static inline void netns_enter_or_skip(void) {
 	if (geteuid() != 0) {
 		printf("SKIP: needs root (a network namespace and devices of its own)\n");
 		exit(NETNS_SKIP_EXIT);
@@ -41,13 +51,7 @@ static inline void netns_enter_or_skip(void) {
 		printf("SKIP: cannot make a network namespace: %m\n");
 		exit(NETNS_SKIP_EXIT);
 	}
-	/* No IPv6 autoconfiguration chatter on the test's links: they carry
-	 * only the frames a test sends. */
-	fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void) write(fd, "1", 1);
-		close(fd);
-	}
+	netns_quiet_ipv6();
 }
 
 /* Waits for fd to be readable; false after NETNS_FRAME_TIMEOUT_MSEC. */
