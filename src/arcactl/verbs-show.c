@@ -259,8 +259,10 @@ static void wait_failed(sd_bus *bus, const Command *c, const ObjectSchema *s, co
 
 	(void) sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "State", NULL, &state);
 	(void) sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "LastError", NULL, &last_error);
-	(void) fail(-ETIMEDOUT, "%s is not ready after %u s: it is %s%s%s.", c->target, sec, strna(state),
-	            isempty_str(last_error) ? "" : "; the last error: ", strempty(last_error));
+	bool stop = !ends_sentence(last_error);
+
+	(void) fail(-ETIMEDOUT, "%s is not ready after %u s: it is %s%s%s%s", c->target, sec, strna(state),
+	            isempty_str(last_error) ? "" : "; the last error: ", strempty(last_error), stop ? "." : "");
 }
 
 int verb_wait(sd_bus *bus, const Command *c) {

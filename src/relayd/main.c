@@ -21,6 +21,9 @@ static const DaemonOption options[] = {
 	  .help = "The OVS database, e.g. unix:/run/openvswitch/db.sock\n(default: ovs-vsctl's own)" },
 	{ .name = "ovs-timeout", .metavar = "SEC", .parse = relay_set_ovs_timeout,
 	  .help = "How long ovs-vsctl may take (default " NUMBER(OVS_TIMEOUT_SEC_DEFAULT) ")" },
+	{ .name = "ovn-ready-timeout", .metavar = "SEC", .parse = relay_set_ovn_ready_timeout,
+	  .help = "How long OVN may take to install a port's flows\nbefore LastError says so (default "
+	          NUMBER(OVS_OVN_READY_SEC_DEFAULT) ")" },
 	{}
 };
 

@@ -34,6 +34,16 @@ int relay_set_ovs_timeout(const char *seconds) {
 	return 0;
 }
 
+int relay_set_ovn_ready_timeout(const char *seconds) {
+	uint32_t v;
+
+	if (conf_parse_u32(seconds, &v) < 0 || v == 0 || v > RELAY_OVS_TIMEOUT_SEC_MAX)
+		return log_error_errno(-EINVAL, "Invalid --ovn-ready-timeout '%s': give 1 to %u seconds.", seconds,
+		                       RELAY_OVS_TIMEOUT_SEC_MAX);
+	ovs.ovn_ready_sec = v;
+	return 0;
+}
+
 void relay_sweep(Daemon *d) {
 	device_ovs_sweep(&ovs);
 }

@@ -23,6 +23,7 @@ extern const ObjectOps relay_ops;
 int relay_set_ovs_vsctl(const char *path);
 int relay_set_ovs_db(const char *address);
 int relay_set_ovs_timeout(const char *seconds);
+int relay_set_ovn_ready_timeout(const char *seconds);
 
 /* Deletes the OVS ports an earlier daemon made that no relay has now. */
 void relay_sweep(Daemon *d);

@@ -83,11 +83,15 @@ typedef struct Arguments {
 	const char *state_dir;
 } Arguments;
 
-/* "  -h --help" and the rest, as the option lines of --help. */
+/* "  -h --help" and the rest, as the option lines of --help; an option too
+ * long for its column has its help start on the next line. */
 static void help_option(const char *option, const char *help) {
 	const char *line = help;
 
-	printf("  %-23s", option);
+	if (strlen(option) > 23)
+		printf("  %s\n%25s", option, "");
+	else
+		printf("  %-23s", option);
 	for (const char *nl; (nl = strchr(line, '\n')); line = nl + 1)
 		printf(" %.*s\n%25s", (int) (nl - line), line, "");
 	printf(" %s\n", line);

@@ -13,9 +13,6 @@
 
 /* How long an internal port may take to show up as a device. */
 #define OVS_PORT_APPEAR_USEC (10 * USEC_PER_SEC)
-/* How long OVN may take to install a port's flows: ovn-controller does it
- * in well under a second once it sees the port. */
-#define OVS_OVN_READY_SEC 30U
 /* What Geneve adds to a frame on the underlay: outer Ethernet, IPv4, UDP,
  * Geneve header and OVN's option. */
 #define OVS_GENEVE_OVERHEAD_BYTES 58U
@@ -41,16 +38,39 @@ static unsigned ovs_timeout(const OvsContext *ovs) {
 	return ovs->timeout_sec ?: OVS_TIMEOUT_SEC_DEFAULT;
 }
 
+static unsigned ovn_ready_timeout(const OvsContext *ovs) {
+	return ovs->ovn_ready_sec ?: OVS_OVN_READY_SEC_DEFAULT;
+}
+
+static void ovs_device_wait_installed(OvsDevice *o);
+
 static void on_ovn_installed(OvsCommand *c, int status, const char *out, const char *err, void *userdata) {
 	OvsDevice *o = userdata;
 	_cleanup_(ovs_command_freep) _unused_ OvsCommand *done = TAKE_PTR(o->ready_check);
+	const char *iface_id = o->port.iface_id ?: o->port.name;
 
 	if (status == 0)
 		return device_set_ready(&o->device, true);
-	device_report(&o->device, "OVN did not install the flows of port %s (iface-id %s) within %u s: is "
-	              "ovn-controller running, and is %s a logical switch port? %s", o->port.name,
-	              o->port.iface_id ?: o->port.name, OVS_OVN_READY_SEC, o->port.iface_id ?: o->port.name,
-	              status < 0 ? strerror(-status) : (err[0] ? err : ""));
+	/* Out of time (ovs-vsctl dies of its own --timeout alarm, or our
+	 * timer kills it): said, and waited for on, since OVN may come late. */
+	if (status == -ETIMEDOUT || status == -EINTR) {
+		device_report(&o->device, "OVN has not installed the flows of port %s within %u s: is "
+		              "ovn-controller running, and is %s a port of a logical switch? Still waiting.",
+		              o->port.name, ovn_ready_timeout(o->ovs), iface_id);
+		return ovs_device_wait_installed(o);
+	}
+	device_report(&o->device, "Failed to wait for OVN to install the flows of port %s: %s", o->port.name,
+	              status < 0 ? strerror(-status) : (err[0] ? err : "ovs-vsctl failed"));
+}
+
+static void ovs_device_wait_installed(OvsDevice *o) {
+	unsigned timeout = ovn_ready_timeout(o->ovs);
+	int r;
+
+	r = ovs_command_run(&o->ready_check, o->event, ovs_argv_wait_ovn_installed(o->ovs, o->port.name, timeout),
+	                    timeout, on_ovn_installed, o);
+	if (r < 0)
+		device_report(&o->device, "Failed to run ovs-vsctl to wait for OVN: %s", strerror(-r));
 }
 
 /* One line of ovs-vsctl's output, without its quotes; *text moves on. */
@@ -96,7 +116,6 @@ static void on_ovn_config(OvsCommand *c, int status, const char *out, const char
 	_cleanup_(ovs_command_freep) _unused_ OvsCommand *done = TAKE_PTR(o->ready_check);
 	char remote[256], encap[256], *text = (char *) out;
 	const char *encap_ip;
-	int r;
 
 	/* No OVN on this switch: the port is ready as it is up. */
 	if (status != 0 || next_value(&text, remote)[0] == '\0')
@@ -104,11 +123,7 @@ static void on_ovn_config(OvsCommand *c, int status, const char *out, const char
 	encap_ip = next_value(&text, encap);
 	if (encap_ip[0] != '\0')
 		check_geneve_mtu(o, encap_ip);
-	r = ovs_command_run(&o->ready_check, o->event,
-	                    ovs_argv_wait_ovn_installed(o->ovs, o->port.name, OVS_OVN_READY_SEC),
-	                    OVS_OVN_READY_SEC, on_ovn_installed, o);
-	if (r < 0)
-		device_report(&o->device, "Failed to run ovs-vsctl to wait for OVN: %s", strerror(-r));
+	ovs_device_wait_installed(o);
 }
 
 /* Ready once OVN, where the switch has it, has installed the port's

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -69,6 +70,13 @@ static inline const char *strempty(const char *s) {
 
 static inline bool isempty_str(const char *s) {
 	return !s || *s == '\0';
+}
+
+/* A sentence that has its full stop already. */
+static inline bool ends_sentence(const char *s) {
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && (s[n - 1] == '.' || s[n - 1] == '?' || s[n - 1] == '!');
 }
 
 #define USEC_PER_SEC 1000000ULL

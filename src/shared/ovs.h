@@ -18,6 +18,10 @@
 
 #define OVS_VSCTL_DEFAULT "ovs-vsctl"
 #define OVS_TIMEOUT_SEC_DEFAULT 5
+/* How long OVN may take to install a port's flows before the port's owner
+ * hears of it: ovn-controller does it in well under a second once it sees
+ * the port. */
+#define OVS_OVN_READY_SEC_DEFAULT 30
 /* external-ids:arca-owner on every port we make, to find ours after a crash. */
 #define OVS_OWNER_KEY "arca-owner"
 #define OVS_OWNER_VALUE "arca-relayd"
@@ -26,6 +30,7 @@ typedef struct OvsContext {
 	const char *vsctl;      /* NULL: OVS_VSCTL_DEFAULT from $PATH */
 	const char *db;         /* NULL: ovs-vsctl's own default */
 	unsigned timeout_sec;   /* 0: OVS_TIMEOUT_SEC_DEFAULT */
+	unsigned ovn_ready_sec; /* 0: OVS_OVN_READY_SEC_DEFAULT */
 } OvsContext;
 
 typedef struct OvsPort {
