@@ -79,6 +79,19 @@ static int on_peer_disconnected(sd_bus_message *m, void *userdata, sd_bus_error 
 
 DEFINE_POINTER_CLEANUP(BusPeer, bus_peer_free);
 
+/* The system bus went away (dbus-daemon restarted or killed): nobody can
+ * reach the daemon any more, and sd-bus does not reconnect. Exiting with
+ * a failure lets the service manager start it again (Restart=on-failure),
+ * and the fd store carries networks and relays across, as for any
+ * restart. */
+static int on_system_bus_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+	BusServer *s = userdata;
+
+	log_error("Lost the connection to the system bus; exiting so that the service manager starts "
+	          "the daemon again.");
+	return sd_event_exit(s->event, EXIT_FAILURE);
+}
+
 /*
  * Bus clients (busctl, sd_bus_open_system() with an address) greet with
  * org.freedesktop.DBus.Hello and may add matches. A peer-to-peer server has
@@ -224,6 +237,10 @@ int bus_server_new(BusServer **ret, sd_event *event, const char *name,
 		r = setup(s->bus, userdata);
 		if (r < 0)
 			return r;
+		r = sd_bus_match_signal(s->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+		                        "org.freedesktop.DBus.Local", "Disconnected", on_system_bus_disconnected, s);
+		if (r < 0)
+			return log_error_errno(r, "Failed to watch the system bus connection: %m");
 		r = sd_bus_attach_event(s->bus, event, SD_EVENT_PRIORITY_NORMAL);
 		if (r < 0)
 			return log_error_errno(r, "Failed to attach bus to event loop: %m");

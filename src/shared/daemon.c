@@ -258,5 +258,6 @@ int daemon_main(const DaemonType *type, int argc, char *argv[]) {
 		log_error_errno(r, "Event loop failed: %m");
 		return EXIT_FAILURE;
 	}
-	return EXIT_SUCCESS;
+	/* Whoever ended the loop with a failure has said why. */
+	return r > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -295,4 +295,18 @@ expect 1 "arcactl: $TMP/fw.bus does not serve org.arca.Relay1; is it arca-relayd
 ctl --bus="$TMP/fw.bus" detach 5002
 no_device eth2 || fail "eth2 is still there"
 
+say "the system bus goes away: both daemons say so and exit with a failure, for systemd to restart them"
+kill "$(cat "$TMP/dbus/pid")"
+for name in arca_forwarderd arca_relayd; do
+	eval "pid=\$${name}_PID"
+	rc=0
+	timeout 10 tail --pid="$pid" -f /dev/null || fail "${name//_/-} still runs without its bus"
+	wait "$pid" || rc=$?
+	[ "$rc" = 1 ] || fail "${name//_/-} exited with $rc, not 1, when the bus went away"
+	grep -q "Lost the connection to the system bus; exiting so that the service manager starts the daemon again." \
+		"$TMP/${name//_/-}.log" || fail "${name//_/-} did not say why it exited"
+done
+# The peer-to-peer daemon has no system bus to lose.
+ctl --bus="$TMP/fw.bus" status >/dev/null || fail "the peer-to-peer daemon went away with the system bus"
+
 echo "PASS"
