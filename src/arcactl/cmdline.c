@@ -18,154 +18,10 @@
  * they do. */
 #define HELP_COLUMN 29
 #define CMDLINE_TIMEOUT_SEC_MAX 86400U
-
-const VerbInfo verbs[_VERB_MAX] = {
-	[VERB_NONE] = {
-		.name = "",
-		.options = OPTION_JSON | OPTION_LEGEND,
-	},
-	[VERB_LIST] = {
-		.name = "list",
-		.summary = "List networks and relays",
-		.description = "Lists the attached networks and the relays, of whichever daemons run.\n"
-		               "Does not start a daemon that is not running.",
-		.options = OPTION_JSON | OPTION_LEGEND,
-		.run = verb_list,
-	},
-	[VERB_STATUS] = {
-		.name = "status",
-		.synopsis = "[DEVICE|PORT]",
-		.summary = "Show the daemons, or one network or relay",
-		.description = "Without an argument shows each running daemon: version, uptime and\n"
-		               "traffic. With one shows the network named DEVICE, or the network or\n"
-		               "relay on vsock port PORT: settings, state, peer and counters.",
-		.max_args = 1,
-		.options = OPTION_JSON,
-		.run = verb_status,
-	},
-	[VERB_ATTACH] = {
-		.name = "attach",
-		.synopsis = "DEVICE PORT ADDRESS[/PREFIX] [GATEWAY]",
-		.summary = "Attach a network: a TAP device whose frames\n"
-		           "go to whoever connects to vsock port PORT",
-		.description = "arcactl attach DEVICE PORT ADDRESS[/PREFIX] [GATEWAY] [OPTIONS...]\n"
-		               "arcactl attach PORT --config=FILE [OPTIONS...]\n"
-		               "\n"
-		               "Makes the TAP device DEVICE with ADDRESS and forwards its frames to\n"
-		               "whoever connects to vsock port PORT. Without PREFIX the daemon uses /24\n"
-		               "for IPv4 and /64 for IPv6; with GATEWAY, the default route goes there.\n"
-		               "Options override what --config reads.",
-		.min_args = 3,
-		.max_args = 4,
-		.options = OPTION_CONFIG | OPTION_LISTEN_FD,
-		.settings = network_fields,
-		.settings_size = sizeof(NetworkSettings),
-		.config_page = "arca-forwarder.conf(5)",
-		.run = verb_attach,
-	},
-	[VERB_DETACH] = {
-		.name = "detach",
-		.synopsis = "DEVICE|PORT",
-		.summary = "Detach a network",
-		.description = "Detaches the network named DEVICE, or the one on vsock port PORT: the\n"
-		               "device is removed and the host's connection closed.",
-		.min_args = 1,
-		.max_args = 1,
-		.run = verb_detach,
-	},
-	[VERB_CAPTURE] = {
-		.name = "capture",
-		.synopsis = "DEVICE|PORT -w FILE",
-		.summary = "Write what a network or relay forwards to a\npcap file",
-		.description = "Writes the frames the network named DEVICE, or the network or relay on\n"
-		               "vsock port PORT, forwards in either direction to FILE as a pcap file\n"
-		               "that tcpdump and tshark read. Runs until interrupted, until a cap is\n"
-		               "reached or until the network or relay goes away. Frames the daemon\n"
-		               "forwards faster than they can be written are left out, never delayed.",
-		.min_args = 1,
-		.max_args = 1,
-		.options = OPTION_CAPTURE,
-		.run = verb_capture,
-	},
-	[VERB_RELAY] = {
-		.name = "relay",
-		.synopsis = "COMMAND ...",
-	},
-	[VERB_RELAY_START] = {
-		.name = "relay start",
-		.synopsis = "PORT",
-		.summary = "Start a relay on vsock port PORT",
-		.description = "Starts a relay: arca-relayd listens on vsock port PORT and, while the\n"
-		               "host is connected, forwards its frames to a port on a bridge. Options\n"
-		               "override what --config reads; what neither sets, the daemon picks.",
-		.min_args = 1,
-		.max_args = 1,
-		.options = OPTION_CONFIG | OPTION_LISTEN_FD,
-		.settings = relay_fields,
-		.settings_size = sizeof(RelaySettings),
-		.config_page = "arca-relay.conf(5)",
-		.run = verb_relay_start,
-	},
-	[VERB_RELAY_STOP] = {
-		.name = "relay stop",
-		.synopsis = "PORT",
-		.summary = "Stop a relay",
-		.description = "Stops the relay on vsock port PORT: its listener closes, its port\n"
-		               "leaves the bridge.",
-		.min_args = 1,
-		.max_args = 1,
-		.run = verb_relay_stop,
-	},
-	[VERB_RELAY_LIST] = {
-		.name = "relay list",
-		.summary = "List relays",
-		.description = "Lists the relays of arca-relayd.",
-		.options = OPTION_JSON | OPTION_LEGEND,
-		.run = verb_relay_list,
-	},
-	[VERB_SET] = {
-		.name = "set",
-		.synopsis = "DEVICE|PORT KEY=VALUE...",
-		.summary = "Change a setting of a running network or\nrelay",
-		.description = "Changes settings of the network named DEVICE, or of the network or\n"
-		               "relay on vsock port PORT, while it runs: at once, without a\n"
-		               "reconnect, and kept across a restart of the daemon. The settings that\n"
-		               "may change so: RateLimit (bytes per second each way, suffixes K, M,\n"
-		               "G, T: powers of 1000). KEY= with nothing after it removes the setting.",
-		.min_args = 2,
-		.max_args = 1 + CMDLINE_SETTINGS_MAX,
-		.live_settings = true,
-		.run = verb_set,
-	},
-	[VERB_WAIT] = {
-		.name = "wait",
-		.synopsis = "DEVICE|PORT",
-		.summary = "Wait until a network or relay is ready",
-		.description = "Returns once the network named DEVICE, or the network or relay on vsock\n"
-		               "port PORT, is ready: a host is connected and frames reach the\n"
-		               "container's network (for a relay on OVN, once OVN has installed its\n"
-		               "port's flows). A control agent starts the container after it.",
-		.min_args = 1,
-		.max_args = 1,
-		.options = OPTION_TIMEOUT,
-		.run = verb_wait,
-	},
-	[VERB_RELAY_STATUS] = {
-		.name = "relay status",
-		.synopsis = "[PORT]",
-		.summary = "Show arca-relayd, or one relay",
-		.description = "Without an argument shows arca-relayd: version, relays and traffic.\n"
-		               "With one shows the relay on vsock port PORT: settings, state, peer and\n"
-		               "counters.",
-		.max_args = 1,
-		.options = OPTION_JSON,
-		.run = verb_relay_status,
-	},
-};
-
-const char *verb_to_string(Verb verb) {
-	return verb < _VERB_MAX ? verbs[verb].name : NULL;
-}
+/* The longest verb word, and how many letters a typo may be off by for
+ * "did you mean". */
+#define VERB_NAME_MAX 16U
+#define VERB_TYPO_MAX 2U
 
 /* The options of the option groups: getopt's entry, the words --help
  * shows and what the option does. */
@@ -178,6 +34,9 @@ enum {
 	ARG_LISTEN_FD,
 	ARG_MAX_BYTES,
 	ARG_TIMEOUT,
+	ARG_MAY_EXIST,
+	ARG_IF_EXISTS,
+	ARG_IGNORED,            /* networkctl's habits that change nothing here */
 	ARG_SETTING,            /* the settings options of the field tables */
 };
 
@@ -209,6 +68,14 @@ static const OptionInfo option_infos[] = {
 	  "Stop after FRAMES frames (default: 1000000)", NULL },
 	{ OPTION_CAPTURE, { "max-bytes", required_argument, NULL, ARG_MAX_BYTES }, "--max-bytes=BYTES",
 	  "Stop before the file grows beyond BYTES\n(suffixes K, M, G, T: powers of 1000;\ndefault: 1 GiB)", NULL },
+	{ 0, { "no-pager", no_argument, NULL, ARG_IGNORED }, "--no-pager",
+	  "Accepted, as networkctl takes it: arcactl\nnever pages", NULL },
+	{ 0, { "all", no_argument, NULL, 'a' }, "-a --all",
+	  "Accepted, as networkctl takes it: arcactl\nalways shows all", NULL },
+	{ OPTION_MAY_EXIST, { "may-exist", no_argument, NULL, ARG_MAY_EXIST }, "--may-exist",
+	  "One that is there already is no error (its\nsettings stay as they are)", NULL },
+	{ OPTION_IF_EXISTS, { "if-exists", no_argument, NULL, ARG_IF_EXISTS }, "--if-exists",
+	  "One that is not there is no error", NULL },
 	{ OPTION_TIMEOUT, { "timeout", required_argument, NULL, ARG_TIMEOUT }, "--timeout=SEC",
 	  "Give up after SEC seconds (default: 30)", NULL },
 	{ OPTION_CAPTURE, { "snapshot-length", required_argument, NULL, 's' }, "-s --snapshot-length=BYTES",
@@ -431,16 +298,87 @@ static int add_argument(Command *c, FILE *err, const char *key, const char *opti
 	return add_setting(c, err, f, option, value);
 }
 
+/* How many letters to add, remove or change to make a into b (Levenshtein),
+ * for "did you mean" on a mistyped verb; verbs are short. */
+static size_t edit_distance(const char *a, const char *b) {
+	size_t la = strlen(a), lb = strlen(b), row[VERB_NAME_MAX + 1];
+
+	if (lb > VERB_NAME_MAX)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diagonal = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t above = row[j], best = diagonal + (a[i - 1] != b[j - 1]);
+
+			best = MIN(best, above + 1);
+			best = MIN(best, row[j - 1] + 1);
+			diagonal = above;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The verb whose word (after prefix, "" or "relay ") comes closest to
+ * word, if it is close enough to be what was meant; else NULL. */
+static const char *closest_verb(const char *prefix, const char *word) {
+	size_t best = MIN(strlen(word), VERB_TYPO_MAX + 1);
+	const char *found = NULL;
+
+	for (Verb verb = VERB_NONE + 1; verb < _VERB_MAX; verb++) {
+		const char *name = verbs[verb].name;
+		size_t d;
+
+		if (strncmp(name, prefix, strlen(prefix)) != 0 || strchr(name + strlen(prefix), ' '))
+			continue;
+		d = edit_distance(word, name + strlen(prefix));
+		if (d < best) {
+			best = d;
+			found = name + strlen(prefix);
+		}
+	}
+	return found;
+}
+
+static int unknown_verb(FILE *err, const char *prefix, const char *word) {
+	const char *meant = closest_verb(prefix, word);
+	const char *group = prefix[0] ? "relay " : "";
+
+	if (meant)
+		return usage_error(err, "unknown %scommand '%s'; did you mean '%s%s'? See 'arcactl %s--help'", group,
+		                   word, prefix, meant, group);
+	return usage_error(err, "unknown %scommand '%s'; see 'arcactl %s--help'", group, word, group);
+}
+
+/* The verb: its word, or two for "relay start". Without one, list, as
+ * networkctl does; "help [VERB]" is --help. */
 static int parse_verb(Command *c, char **args, size_t n, size_t *used, FILE *err) {
 	*used = 0;
-	if (n == 0)
-		return c->help || c->version ? 0 : usage_error(err, "no command given; see 'arcactl --help'");
+	if (n == 0) {
+		if (!c->help && !c->version)
+			c->verb = VERB_LIST;
+		return 0;
+	}
+	if (strcmp(args[0], "help") == 0) {
+		int r;
+
+		c->help = true;
+		/* Bare "help" stays arcactl's own help: with c->help set, no
+		 * verb is no list. */
+		r = parse_verb(c, args + 1, n - 1, used, err);
+		*used += 1;
+		return r;
+	}
 
 	for (Verb verb = VERB_NONE + 1; verb < _VERB_MAX; verb++)
 		if (!strchr(verbs[verb].name, ' ') && strcmp(args[0], verbs[verb].name) == 0)
 			c->verb = verb;
 	if (c->verb == VERB_NONE)
-		return usage_error(err, "unknown command '%s'; see 'arcactl --help'", args[0]);
+		return unknown_verb(err, "", args[0]);
 	*used = 1;
 	if (c->verb != VERB_RELAY)
 		return 0;
@@ -455,7 +393,7 @@ static int parse_verb(Command *c, char **args, size_t n, size_t *used, FILE *err
 			c->verb = verb;
 	}
 	if (c->verb == VERB_RELAY)
-		return usage_error(err, "unknown relay command '%s'; see 'arcactl relay --help'", args[1]);
+		return unknown_verb(err, "relay ", args[1]);
 	*used = 2;
 	return 0;
 }
@@ -730,6 +668,19 @@ static int parse_option(Command *c, int opt, const char *typed, FILE *err, unsig
 		*given |= OPTION_TIMEOUT;
 		given_names[5] = "--timeout";
 		return 0;
+	case ARG_MAY_EXIST:
+		c->may_exist = true;
+		*given |= OPTION_MAY_EXIST;
+		given_names[6] = "--may-exist";
+		return 0;
+	case ARG_IF_EXISTS:
+		c->if_exists = true;
+		*given |= OPTION_IF_EXISTS;
+		given_names[7] = "--if-exists";
+		return 0;
+	case 'a':
+	case ARG_IGNORED:
+		return 0;
 	case ':':
 		return usage_error(err, "%s needs a value; see 'arcactl --help'", typed);
 	default:
@@ -740,7 +691,7 @@ static int parse_option(Command *c, int opt, const char *typed, FILE *err, unsig
 }
 
 int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
-	const char *given_names[6] = {};
+	const char *given_names[_OPTION_GROUPS] = {};
 	unsigned given = 0;
 	GetoptTable table;
 	size_t used;
@@ -753,7 +704,7 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 	 * follow the verb. */
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":hw:c:s:", table.options, &index)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":haw:c:s:", table.options, &index)) >= 0) {
 		if (opt == ARG_SETTING) {
 			const Field *f = setting_option(table.options[index].name);
 

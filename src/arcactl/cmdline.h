@@ -36,6 +36,7 @@ typedef enum Verb {
 	VERB_RELAY_STATUS,
 	VERB_SET,
 	VERB_WAIT,
+	VERB_MONITOR,
 	_VERB_MAX,
 } Verb;
 
@@ -69,6 +70,8 @@ typedef struct Command {
 	uint64_t capture_bytes;         /* capture --max-bytes; 0: likewise */
 	uint32_t snap_bytes;            /* capture -s; 0: whole frames */
 	uint32_t timeout_sec;           /* wait --timeout */
+	bool may_exist;                 /* attach, relay start: one already there is no error */
+	bool if_exists;                 /* detach, relay stop: one already gone is no error */
 	/* attach, relay start: the settings options and arguments; set: its
 	 * KEY=VALUE arguments. */
 	Setting settings[CMDLINE_SETTINGS_MAX];
@@ -83,6 +86,9 @@ enum {
 	OPTION_LISTEN_FD = 1U << 3,
 	OPTION_CAPTURE = 1U << 4,
 	OPTION_TIMEOUT = 1U << 5,
+	OPTION_MAY_EXIST = 1U << 6,
+	OPTION_IF_EXISTS = 1U << 7,
+	_OPTION_GROUPS = 8,
 };
 
 typedef struct VerbInfo {

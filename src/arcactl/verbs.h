@@ -25,5 +25,8 @@ int verb_relay_start(sd_bus *bus, const Command *c);
 int verb_relay_stop(sd_bus *bus, const Command *c);
 int verb_set(sd_bus *bus, const Command *c);
 
+/* verbs-monitor.c */
+int verb_monitor(sd_bus *bus, const Command *c);
+
 /* verbs-capture.c */
 int verb_capture(sd_bus *bus, const Command *c);

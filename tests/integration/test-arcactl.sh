@@ -292,8 +292,43 @@ ctl --bus="$TMP/fw.bus" list --no-legend | grep -q "^eth2 5002 10.78.0.2/24 - " 
 ctl list --no-legend | grep -q eth2 && fail "the system bus daemon lists eth2"
 expect 1 "arcactl: $TMP/fw.bus does not serve org.arca.Relay1; is it arca-relayd's socket?" \
 	ctl --bus="$TMP/fw.bus" relay list
+
+say "arcactl monitor: a line for each change as it happens, here where no stock tool can watch"
+ctl --bus="$TMP/fw.bus" monitor >"$TMP/monitor.out" 2>&1 &
+on_exit "kill $!"
+ctl --bus="$TMP/fw.bus" monitor --json=short >"$TMP/monitor.json" 2>&1 &
+on_exit "kill $!"
+# Both listen once both have heard a change.
+poke_monitors() {
+	ctl --bus="$TMP/fw.bus" set eth2 RateLimit=1M &&
+		grep -qx "eth2: RateLimit=1000000" "$TMP/monitor.out" && grep -q '"RateLimit":1000000' "$TMP/monitor.json"
+}
+wait_for "the monitors to hear a change" poke_monitors
+start_peer eth2 "$TMP/eth2.sock" 10.78.0.2
+wait_for "the monitor to show eth2 connected" \
+	grep -q "^eth2: State=connected Ready=yes Peer=unix:pid=[0-9]*,uid=0 .*Connections=1 Refused=0$" "$TMP/monitor.out"
+kill "$PEER_eth2"
+wait_for "the monitor to show the host gone" \
+	grep -q '^eth2: State=listening Ready=no Peer="" .*Connections=1 Refused=0$' "$TMP/monitor.out"
+
+say "--may-exist and --if-exists: creating and removing again is no error"
+ctl --bus="$TMP/fw.bus" attach eth2 5002 10.78.0.2 --listen="$TMP/eth2.sock" --may-exist \
+	|| fail "attach --may-exist of an attached network failed"
+expect 1 "arcactl: Vsock port 5002 is used by network 'eth2'; pick another port." \
+	ctl --bus="$TMP/fw.bus" attach eth2 5002 10.78.0.2 --listen="$TMP/eth2.sock"
 ctl --bus="$TMP/fw.bus" detach 5002
 no_device eth2 || fail "eth2 is still there"
+wait_for "the monitor to show eth2 stopped" grep -qx "eth2: stopped" "$TMP/monitor.out"
+ctl --bus="$TMP/fw.bus" detach eth2 --if-exists || fail "detach --if-exists of a detached network failed"
+expect 1 "arcactl: No network is attached as 'eth2'; 'arcactl list' shows the attached ones." ctl --bus="$TMP/fw.bus" detach eth2
+"$PY" - "$TMP/monitor.json" <<'PY' || fail "monitor --json=short: $(cat "$TMP/monitor.json")"
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+assert all(e["Type"] == "network" and e["Name"] == "eth2" for e in events), events
+states = [e["Properties"]["State"] for e in events if "State" in e.get("Properties", {})]
+assert states[:2] == ["connected", "listening"], states
+assert events[-1] == {"Type": "network", "Name": "eth2", "Event": "stopped"}, events[-1]
+PY
 
 say "the system bus goes away: both daemons say so and exit with a failure, for systemd to restart them"
 kill "$(cat "$TMP/dbus/pid")"

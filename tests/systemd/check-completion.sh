@@ -52,7 +52,7 @@ expect() {
 		rc=1
 	fi
 }
-expect "arcactl " "attach capture detach list relay set status wait"
+expect "arcactl " "attach capture detach list monitor relay set status wait"
 expect "arcactl re" "relay"
 expect "arcactl relay " "list start status stop"
 expect "arcactl relay st" "start status stop"
@@ -75,7 +75,7 @@ expect "arcactl attach eth0 5000 10.0.0.2 --framing=v" "--framing=vnet"
 
 # Each command's options as the option lines of its --help show them
 # ("  -h --help   Show..."), and as completed.
-for verb in '' list status attach detach capture set wait 'relay start' 'relay stop' 'relay list' 'relay status'; do
+for verb in '' list status attach detach capture set wait monitor 'relay start' 'relay stop' 'relay list' 'relay status'; do
 	# shellcheck disable=SC2086
 	shown=$("$real_arcactl" $verb --help \
 		| awk '/^ +-/ { for (i = 1; i <= NF && $i ~ /^-/; i++) { sub(/=.*/, "", $i); print $i } }' \

@@ -166,13 +166,79 @@ static void test_relay_start_options(void **state) {
 	command_done(&c);
 }
 
+/* Habits from networkctl and ovs-vsctl: no verb lists, "help VERB" is
+ * "VERB --help", --no-pager and -a are taken, --may-exist and --if-exists
+ * make creating and removing idempotent. */
+static void test_habits_of_networkctl_and_ovs_vsctl(void **state) {
+	_cleanup_free_ char *m = NULL;
+	Command c;
+
+	assert_int_equal(parse(&c, &m, "--no-legend"), 0);
+	assert_int_equal(c.verb, VERB_LIST);
+	assert_false(c.legend);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "--json=short"), 0);
+	assert_int_equal(c.verb, VERB_LIST);
+	assert_int_equal(c.json, JSON_SHORT);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "help"), 0);
+	assert_true(c.help);
+	assert_int_equal(c.verb, VERB_NONE);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "help", "relay", "start"), 0);
+	assert_true(c.help);
+	assert_int_equal(c.verb, VERB_RELAY_START);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "list", "--no-pager", "-a"), 0);
+	assert_int_equal(c.verb, VERB_LIST);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "--all", "status", "eth0", "--no-pager"), 0);
+	assert_int_equal(c.verb, VERB_STATUS);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "attach", "eth0", "5000", "10.0.0.2", "--may-exist"), 0);
+	assert_true(c.may_exist);
+	command_done(&c);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "relay", "start", "5001", "--may-exist"), 0);
+	assert_true(c.may_exist);
+	command_done(&c);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "detach", "eth0", "--if-exists"), 0);
+	assert_true(c.if_exists);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "relay", "stop", "5001", "--if-exists"), 0);
+	assert_true(c.if_exists);
+	assert_false(c.may_exist);
+	free(TAKE_PTR(m));
+
+	assert_int_equal(parse(&c, &m, "monitor", "--json=short"), 0);
+	assert_int_equal(c.verb, VERB_MONITOR);
+	assert_int_equal(c.json, JSON_SHORT);
+}
+
 static void test_usage_errors_say_what_is_wrong(void **state) {
 	static const struct {
 		const char *words[8];
 		const char *message;
 	} cases[] = {
-		{ { NULL }, "arcactl: no command given; see 'arcactl --help'\n" },
 		{ { "frobnicate" }, "arcactl: unknown command 'frobnicate'; see 'arcactl --help'\n" },
+		{ { "lsit" }, "arcactl: unknown command 'lsit'; did you mean 'list'? See 'arcactl --help'\n" },
+		{ { "stauts", "eth0" },
+		  "arcactl: unknown command 'stauts'; did you mean 'status'? See 'arcactl --help'\n" },
+		{ { "help", "frobnicate" }, "arcactl: unknown command 'frobnicate'; see 'arcactl --help'\n" },
+		{ { "detach", "eth0", "--may-exist" },
+		  "arcactl: --may-exist does not apply to 'detach'; see 'arcactl detach --help'\n" },
+		{ { "attach", "eth0", "5000", "10.0.0.2", "--if-exists" },
+		  "arcactl: --if-exists does not apply to 'attach'; see 'arcactl attach --help'\n" },
 		{ { "list", "--colour" }, "arcactl: unknown option '--colour'; see 'arcactl --help'\n" },
 		{ { "list", "-x" }, "arcactl: unknown option '-x'; see 'arcactl --help'\n" },
 		{ { "list", "--json" }, "arcactl: --json needs a value; see 'arcactl --help'\n" },
@@ -217,7 +283,9 @@ static void test_usage_errors_say_what_is_wrong(void **state) {
 		{ { "attach", "5000", "--config=-" }, "arcactl: --config= takes a file name\n" },
 		{ { "relay" },
 		  "arcactl: 'relay' needs a command: start, stop, list or status; see 'arcactl relay --help'\n" },
-		{ { "relay", "restart" }, "arcactl: unknown relay command 'restart'; see 'arcactl relay --help'\n" },
+		{ { "relay", "restart" },
+		  "arcactl: unknown relay command 'restart'; did you mean 'relay start'? See 'arcactl relay --help'\n" },
+		{ { "relay", "frobnicate" }, "arcactl: unknown relay command 'frobnicate'; see 'arcactl relay --help'\n" },
 		{ { "relay", "start" },
 		  "arcactl: 'relay start' takes 1 argument, not 0; see 'arcactl relay start --help'\n" },
 		{ { "relay", "start", "5001", "--vlan=4095" },
@@ -319,6 +387,7 @@ int main(void) {
 		cmocka_unit_test(test_options_before_or_after_the_verb),
 		cmocka_unit_test(test_attach_arguments_become_settings),
 		cmocka_unit_test(test_relay_start_options),
+		cmocka_unit_test(test_habits_of_networkctl_and_ovs_vsctl),
 		cmocka_unit_test(test_usage_errors_say_what_is_wrong),
 		cmocka_unit_test(test_help_for_each_verb),
 		cmocka_unit_test(test_version),
