@@ -24,24 +24,23 @@ int relay_set_ovs_db(const char *address) {
 	return 0;
 }
 
-int relay_set_ovs_timeout(const char *seconds) {
+/* --OPTION=SEC: 1 to RELAY_OVS_TIMEOUT_SEC_MAX seconds. */
+static int parse_seconds(const char *option, const char *seconds, unsigned *ret) {
 	uint32_t v;
 
 	if (conf_parse_u32(seconds, &v) < 0 || v == 0 || v > RELAY_OVS_TIMEOUT_SEC_MAX)
-		return log_error_errno(-EINVAL, "Invalid --ovs-timeout '%s': give 1 to %u seconds.", seconds,
+		return log_error_errno(-EINVAL, "Invalid --%s '%s': give 1 to %u seconds.", option, seconds,
 		                       RELAY_OVS_TIMEOUT_SEC_MAX);
-	ovs.timeout_sec = v;
+	*ret = v;
 	return 0;
 }
 
-int relay_set_ovn_ready_timeout(const char *seconds) {
-	uint32_t v;
+int relay_set_ovs_timeout(const char *seconds) {
+	return parse_seconds("ovs-timeout", seconds, &ovs.timeout_sec);
+}
 
-	if (conf_parse_u32(seconds, &v) < 0 || v == 0 || v > RELAY_OVS_TIMEOUT_SEC_MAX)
-		return log_error_errno(-EINVAL, "Invalid --ovn-ready-timeout '%s': give 1 to %u seconds.", seconds,
-		                       RELAY_OVS_TIMEOUT_SEC_MAX);
-	ovs.ovn_ready_sec = v;
-	return 0;
+int relay_set_ovn_ready_timeout(const char *seconds) {
+	return parse_seconds("ovn-ready-timeout", seconds, &ovs.ovn_ready_sec);
 }
 
 void relay_sweep(Daemon *d) {
