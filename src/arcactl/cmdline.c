@@ -469,6 +469,10 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 
 	switch (c->verb) {
 	case VERB_STATUS:
+		c->patterns = args;
+		c->n_patterns = n;
+		c->target = n > 0 ? args[0] : NULL;
+		return 0;
 	case VERB_DETACH:
 		c->target = n > 0 ? args[0] : NULL;
 		return 0;

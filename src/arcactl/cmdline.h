@@ -47,6 +47,8 @@ typedef enum JsonMode {
 } JsonMode;
 
 #define CMDLINE_SETTINGS_MAX 32U
+/* status NAME...: how many names or patterns at most. */
+#define STATUS_PATTERNS_MAX 32U
 
 typedef struct Setting {
 	const char *key;        /* as in the settings file */
@@ -62,6 +64,8 @@ typedef struct Command {
 	JsonMode json;
 	bool legend;
 	const char *target;     /* status, relay status, detach, capture, set, wait: DEVICE|PORT */
+	char *const *patterns;  /* status: every DEVICE|PORT given, globs allowed (target is the first) */
+	size_t n_patterns;
 	uint32_t port;          /* attach, relay start, relay stop */
 	const char *config;     /* as given, with its '-' if any */
 	int listen_fd;          /* -1: not given */

@@ -8,6 +8,8 @@
  */
 
 #include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,21 +96,49 @@ int verb_relay_list(sd_bus *bus, const Command *c) {
 	return 0;
 }
 
-/* The rows of l that `status TARGET` means, with all their properties:
- * by name (networks), or by vsock port. */
+/* Whether one of the names or patterns of `status` means this row: its
+ * device name (networks) or its vsock port, as given or matched by a
+ * glob. relay status has one port, no patterns. */
+static bool row_wanted(const Command *c, const Props *row) {
+	const char *device = props_string(row, "Device");
+	char port[sizeof("4294967295")] = "";
+	uint64_t number;
+
+	if (props_number(row, "VsockPort", &number))
+		snprintf(port, sizeof(port), "%" PRIu64, number);
+	if (c->n_patterns == 0)
+		return (device && strcmp(device, c->target) == 0) ||
+		       (port[0] && is_number(c->target) && strtoull(c->target, NULL, 10) == number);
+	for (size_t i = 0; i < c->n_patterns; i++) {
+		const char *p = c->patterns[i];
+
+		if ((device && fnmatch(p, device, 0) == 0) || (port[0] && fnmatch(p, port, 0) == 0) ||
+		    (port[0] && is_number(p) && strtoull(p, NULL, 10) == number))
+			return true;
+	}
+	return false;
+}
+
+/* Whether status may mean relays too: a port, or a pattern a port could
+ * match. */
+static bool may_mean_ports(const Command *c) {
+	if (c->n_patterns == 0)
+		return is_number(c->target);
+	for (size_t i = 0; i < c->n_patterns; i++)
+		if (is_number(c->patterns[i]) || strpbrk(c->patterns[i], "*?["))
+			return true;
+	return false;
+}
+
+/* The rows of l that `status TARGET...` means, with all their properties. */
 static int find_targets(sd_bus *bus, const Command *c, const ObjectSchema *s, const PropsList *l, PropsList *found,
                         sd_bus_error *error) {
-	bool numeric = is_number(c->target);
-	uint64_t wanted = numeric ? strtoull(c->target, NULL, 10) : 0;
 	int r;
 
 	for (size_t i = 0; i < l->n; i++) {
-		const char *device = props_string(&l->rows[i], "Device");
-		uint64_t port = 0;
 		Props *rows;
 
-		(void) props_number(&l->rows[i], "VsockPort", &port);
-		if (!(device && strcmp(device, c->target) == 0) && !(numeric && port == wanted))
+		if (!row_wanted(c, &l->rows[i]))
 			continue;
 		rows = realloc(found->rows, (found->n + 1) * sizeof(Props));
 		if (!rows)
@@ -127,7 +157,7 @@ static int find_targets(sd_bus *bus, const Command *c, const ObjectSchema *s, co
 static int status_target(sd_bus *bus, const Command *c, bool networks_too) {
 	_cleanup_(sd_bus_error_free) sd_bus_error e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL;
 	PropsList networks = {}, relays = {}, found_networks = {}, found_relays = {};
-	bool numeric = is_number(c->target);
+	bool numeric = may_mean_ports(c);
 	int have_networks = 0, have_relays = 0, r = 0;
 
 	if (networks_too) {
@@ -158,7 +188,9 @@ static int status_target(sd_bus *bus, const Command *c, bool networks_too) {
 		goto finish;
 
 	if (found_networks.n == 0 && found_relays.n == 0) {
-		if (networks_too && !numeric)
+		if (c->n_patterns > 1 || (c->n_patterns == 1 && strpbrk(c->target, "*?[")))
+			r = fail(-ENOENT, "No network or relay matches what was given; 'arcactl list' shows them.");
+		else if (networks_too && !is_number(c->target))
 			r = fail(-ENOENT, "No network is attached as '%s'; 'arcactl list' shows them.", c->target);
 		else if (networks_too)
 			r = fail(-ENOENT, "No network is attached as '%s' and no network or relay is on that vsock "

@@ -27,12 +27,13 @@ const VerbInfo verbs[_VERB_MAX] = {
 	},
 	[VERB_STATUS] = {
 		.name = "status",
-		.synopsis = "[DEVICE|PORT]",
-		.summary = "Show the daemons, or one network or relay",
+		.synopsis = "[DEVICE|PORT...]",
+		.summary = "Show the daemons, or networks and relays",
 		.description = "Without an argument shows each running daemon: version, uptime and\n"
-		               "traffic. With one shows the network named DEVICE, or the network or\n"
-		               "relay on vsock port PORT: settings, state, peer and counters.",
-		.max_args = 1,
+		               "traffic. With arguments shows each network named DEVICE, or network or\n"
+		               "relay on vsock port PORT: settings, state, peer and counters. DEVICE\n"
+		               "and PORT may be glob patterns ('eth*', '500[0-9]').",
+		.max_args = STATUS_PATTERNS_MAX,
 		.options = OPTION_JSON,
 		.run = verb_status,
 	},

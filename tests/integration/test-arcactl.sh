@@ -130,6 +130,13 @@ grep -qE "^          To host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped
 	|| fail "status by port differs from status by device"
 ctl status | grep -qx "   Networks: 2" || fail "arcactl status: $(ctl status)"
 
+say "status of several networks at once, by names and glob patterns"
+titles() { ctl status "$@" | grep "^● " | tr '\n' ' '; }
+[ "$(titles eth0 eth1)" = "● eth0 ● eth1 " ] || fail "status eth0 eth1 showed: $(titles eth0 eth1)"
+[ "$(titles 'eth*')" = "● eth0 ● eth1 " ] || fail "status 'eth*' showed: $(titles 'eth*')"
+[ "$(titles '500[1-9]')" = "● eth1 " ] || fail "status '500[1-9]' showed: $(titles '500[1-9]')"
+expect 1 "arcactl: No network or relay matches what was given; 'arcactl list' shows them." ctl status 'wlan*' eth9
+
 say "--json for scripts"
 ctl list --json=short | "$PY" -c '
 import json, sys

@@ -65,6 +65,12 @@ static void test_verbs_and_their_arguments(void **state) {
 	assert_null(c.target);
 	free(TAKE_PTR(m));
 
+	assert_int_equal(parse(&c, &m, "status", "eth*", "5001"), 0);
+	assert_string_equal(c.target, "eth*");
+	assert_int_equal(c.n_patterns, 2);
+	assert_string_equal(c.patterns[1], "5001");
+	free(TAKE_PTR(m));
+
 	assert_int_equal(parse(&c, &m, "detach", "5000"), 0);
 	assert_int_equal(c.verb, VERB_DETACH);
 	assert_string_equal(c.target, "5000");
@@ -246,8 +252,8 @@ static void test_usage_errors_say_what_is_wrong(void **state) {
 		{ { "list", "eth0" }, "arcactl: 'list' takes no arguments; see 'arcactl list --help'\n" },
 		{ { "list", "--mac=02:00:00:00:00:01" },
 		  "arcactl: --mac does not apply to 'list'; see 'arcactl list --help'\n" },
-		{ { "status", "a", "b" },
-		  "arcactl: 'status' takes at most 1 argument, not 2; see 'arcactl status --help'\n" },
+		{ { "relay", "status", "5001", "5002" },
+		  "arcactl: 'relay status' takes at most 1 argument, not 2; see 'arcactl relay status --help'\n" },
 		{ { "status", "--no-legend" },
 		  "arcactl: --no-legend does not apply to 'status'; see 'arcactl status --help'\n" },
 		{ { "detach" }, "arcactl: 'detach' takes 1 argument, not 0; see 'arcactl detach --help'\n" },
