@@ -8,6 +8,7 @@
 #include "capture.h"
 #include "cmdline.h"
 #include "fieldtype.h"
+#include "hostport.h"
 #include "macro.h"
 #include "network-settings.h"
 #include "relay-settings.h"
@@ -478,6 +479,12 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 		return 0;
 	case VERB_WAIT:
 		c->target = args[0];
+		if (n < 2 || strcmp(args[1], "ready") == 0)
+			return 0;
+		if ((int) host_port_state_from_string(args[1]) < 0)
+			return usage_error(err, "invalid state '%s': use ready, listening, connecting, connected or "
+			                   "disconnecting; see 'arcactl wait --help'", args[1]);
+		c->wait_state = args[1];
 		return 0;
 	case VERB_SET:
 		c->target = args[0];

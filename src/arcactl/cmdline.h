@@ -74,6 +74,7 @@ typedef struct Command {
 	uint64_t capture_bytes;         /* capture --max-bytes; 0: likewise */
 	uint32_t snap_bytes;            /* capture -s; 0: whole frames */
 	uint32_t timeout_sec;           /* wait --timeout */
+	const char *wait_state;         /* wait: a State to wait for; NULL: Ready */
 	bool may_exist;                 /* attach, relay start: one already there is no error */
 	bool if_exists;                 /* detach, relay stop: one already gone is no error */
 	/* attach, relay start: the settings options and arguments; set: its

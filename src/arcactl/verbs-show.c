@@ -288,13 +288,15 @@ int verb_relay_status(sd_bus *bus, const Command *c) {
 /* Why an object is not ready: its State, and LastError if it has one. */
 static void wait_failed(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *path, unsigned sec) {
 	_cleanup_free_ char *state = NULL, *last_error = NULL;
+	bool stop;
 
 	(void) sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "State", NULL, &state);
 	(void) sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "LastError", NULL, &last_error);
-	bool stop = !ends_sentence(last_error);
-
-	(void) fail(-ETIMEDOUT, "%s is not ready after %u s: it is %s%s%s%s", c->target, sec, strna(state),
-	            isempty_str(last_error) ? "" : "; the last error: ", strempty(last_error), stop ? "." : "");
+	/* LastError may end its sentence itself. */
+	stop = !ends_sentence(last_error);
+	(void) fail(-ETIMEDOUT, "%s is not %s after %u s: it is %s%s%s%s", c->target, c->wait_state ?: "ready", sec,
+	            strna(state), isempty_str(last_error) ? "" : "; the last error: ", strempty(last_error),
+	            stop ? "." : "");
 }
 
 int verb_wait(sd_bus *bus, const Command *c) {
@@ -320,7 +322,14 @@ int verb_wait(sd_bus *bus, const Command *c) {
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 		int ready = 0;
 
-		r = sd_bus_get_property_trivial(bus, s->bus_name, path, s->interface, "Ready", &error, 'b', &ready);
+		if (c->wait_state) {
+			_cleanup_free_ char *state = NULL;
+
+			r = sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "State", &error, &state);
+			ready = r >= 0 && strcmp(state, c->wait_state) == 0;
+		} else
+			r = sd_bus_get_property_trivial(bus, s->bus_name, path, s->interface, "Ready", &error, 'b',
+			                                &ready);
 		if (r < 0)
 			return fail_bus(c, s, &error, r);
 		if (ready)

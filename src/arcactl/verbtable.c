@@ -135,14 +135,16 @@ const VerbInfo verbs[_VERB_MAX] = {
 	},
 	[VERB_WAIT] = {
 		.name = "wait",
-		.synopsis = "DEVICE|PORT",
+		.synopsis = "DEVICE|PORT [STATE]",
 		.summary = "Wait until a network or relay is ready",
 		.description = "Returns once the network named DEVICE, or the network or relay on vsock\n"
 		               "port PORT, is ready: a host is connected and frames reach the\n"
 		               "container's network (for a relay on OVN, once OVN has installed its\n"
-		               "port's flows). A control agent starts the container after it.",
+		               "port's flows). A control agent starts the container after it. With\n"
+		               "STATE (listening, connecting, connected, disconnecting), once it is in\n"
+		               "that state instead.",
 		.min_args = 1,
-		.max_args = 1,
+		.max_args = 2,
 		.options = OPTION_TIMEOUT,
 		.run = verb_wait,
 	},
