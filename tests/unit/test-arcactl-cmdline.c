@@ -67,8 +67,8 @@ static void test_verbs_and_their_arguments(void **state) {
 
 	assert_int_equal(parse(&c, &m, "status", "eth*", "5001"), 0);
 	assert_string_equal(c.target, "eth*");
+	/* c.patterns is argv itself, gone with parse_words()'s frame. */
 	assert_int_equal(c.n_patterns, 2);
-	assert_string_equal(c.patterns[1], "5001");
 	free(TAKE_PTR(m));
 
 	assert_int_equal(parse(&c, &m, "detach", "5000"), 0);
