@@ -8,8 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -59,35 +57,15 @@ static const char *config_name(const Command *c) {
 	return c->config ? c->config + (c->config[0] == '-') : NULL;
 }
 
-/* Whether the daemon has an object named key (a network's device, a
- * relay's port): 1, 0, or < 0 if it could not be asked. */
-static int object_exists(sd_bus *bus, const ObjectSchema *s, const char *key) {
-	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-	_cleanup_free_ char *path = NULL, *state = NULL;
-	int r;
-
-	r = sd_bus_path_encode(s->path_prefix, key, &path);
-	if (r < 0)
-		return r;
-	r = sd_bus_get_property_string(bus, s->bus_name, path, s->interface, "State", &error, &state);
-	if (r >= 0)
-		return 1;
-	return sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
-	       sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_INTERFACE) ||
-	       sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_PROPERTY) ? 0 : r;
-}
-
-/* The create call; with --may-exist, an object named key already there is
- * done (its settings are not compared, as ovs-vsctl's --may-exist). */
-static int call_create(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *member, const char *key,
+/* The create call; with --may-exist, the daemon's "already there" is done
+ * (the settings are not compared, as ovs-vsctl's --may-exist). */
+static int call_create(sd_bus *bus, const Command *c, const ObjectSchema *s, const char *member,
                        int (*append)(sd_bus_message *m, const Command *c, const void *settings),
                        const void *settings) {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	int r;
 
-	if (c->may_exist && key && object_exists(bus, s, key) > 0)
-		return 0;
 	r = new_call(bus, s, NULL, NULL, member, true, &m);
 	if (r >= 0)
 		r = append(m, c, settings);
@@ -126,7 +104,7 @@ int verb_attach(sd_bus *bus, const Command *c) {
 	if (r >= 0 && network_settings_check(&s, config_name(c), message) < 0)
 		r = fail(-EINVAL, "%s", message);
 	if (r >= 0)
-		r = call_create(bus, c, &network_schema, "AttachNetwork", s.device, append_network, &s);
+		r = call_create(bus, c, &network_schema, "AttachNetwork", append_network, &s);
 	network_settings_done(&s);
 	return r;
 }
@@ -137,12 +115,8 @@ int verb_relay_start(sd_bus *bus, const Command *c) {
 
 	relay_settings_init(&s);
 	r = load_settings(c, relay_fields, &s);
-	if (r >= 0) {
-		char key[sizeof("4294967295")];
-
-		snprintf(key, sizeof(key), "%" PRIu32, c->port);
-		r = call_create(bus, c, &relay_schema, "StartRelay", key, append_relay, &s);
-	}
+	if (r >= 0)
+		r = call_create(bus, c, &relay_schema, "StartRelay", append_relay, &s);
 	relay_settings_done(&s);
 	return r;
 }

@@ -235,7 +235,9 @@ int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_e
 	return 0;
 }
 
-/* The daemon's checks, then the core's: one object per key. */
+/* One object per key first: asking again for an object that is there is
+ * told so (what --may-exist relies on), whatever else of it another object
+ * holds. Then the daemon's checks, then the core's other rules. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 int object_settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
@@ -244,11 +246,11 @@ int object_settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	Object *other;
 	int r;
 
+	if (object_settings_key(t, settings, &key) >= 0 && object_find(d, key))
+		return sd_bus_error_setf(error, t->exists_error, t->exists_message, key);
 	r = d->type->ops->complete(d, settings, error);
 	if (r < 0)
 		return r;
-	if (object_settings_key(t, settings, &key) >= 0 && object_find(d, key))
-		return sd_bus_error_setf(error, t->exists_error, t->exists_message, key);
 	other = object_find_by(d, "Listen", settings);
 	if (other)
 		return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE, "%s is where %s listens already; pick another "

@@ -326,7 +326,7 @@ wait_for "the monitor to show the host gone" \
 say "--may-exist and --if-exists: creating and removing again is no error"
 ctl --bus="$TMP/fw.bus" attach eth2 5002 10.78.0.2 --listen="$TMP/eth2.sock" --may-exist \
 	|| fail "attach --may-exist of an attached network failed"
-expect 1 "arcactl: Vsock port 5002 is used by network 'eth2'; pick another port." \
+expect 1 "arcactl: A network is attached as 'eth2' already; detach it first or pick another device name." \
 	ctl --bus="$TMP/fw.bus" attach eth2 5002 10.78.0.2 --listen="$TMP/eth2.sock"
 ctl --bus="$TMP/fw.bus" detach 5002
 no_device eth2 || fail "eth2 is still there"
