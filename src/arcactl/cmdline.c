@@ -504,6 +504,8 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 				return r;
 			c->target = args[0];
 		}
+		c->patterns = args;
+		c->n_patterns = n;
 		return 0;
 	case VERB_RELAY_START:
 	case VERB_RELAY_STOP:

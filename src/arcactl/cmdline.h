@@ -64,7 +64,8 @@ typedef struct Command {
 	JsonMode json;
 	bool legend;
 	const char *target;     /* status, relay status, detach, capture, set, wait: DEVICE|PORT */
-	char *const *patterns;  /* status: every DEVICE|PORT given, globs allowed (target is the first) */
+	char *const *patterns;  /* status: every DEVICE|PORT given, globs allowed; relay status: its
+	                         * PORT (target is the first) */
 	size_t n_patterns;
 	uint32_t port;          /* attach, relay start, relay stop */
 	const char *config;     /* as given, with its '-' if any */

@@ -97,8 +97,8 @@ int verb_relay_list(sd_bus *bus, const Command *c) {
 }
 
 /* Whether one of the names or patterns of `status` means this row: its
- * device name (networks) or its vsock port, as given or matched by a
- * glob. relay status has one port, no patterns. */
+ * device name (networks) or its vsock port, as given (05001 is 5001) or
+ * matched by a glob. */
 static bool row_wanted(const Command *c, const Props *row) {
 	const char *device = props_string(row, "Device");
 	char port[sizeof("4294967295")] = "";
@@ -106,14 +106,11 @@ static bool row_wanted(const Command *c, const Props *row) {
 
 	if (props_number(row, "VsockPort", &number))
 		snprintf(port, sizeof(port), "%" PRIu64, number);
-	if (c->n_patterns == 0)
-		return (device && strcmp(device, c->target) == 0) ||
-		       (port[0] && is_number(c->target) && strtoull(c->target, NULL, 10) == number);
 	for (size_t i = 0; i < c->n_patterns; i++) {
 		const char *p = c->patterns[i];
 
-		if ((device && fnmatch(p, device, 0) == 0) || (port[0] && fnmatch(p, port, 0) == 0) ||
-		    (port[0] && is_number(p) && strtoull(p, NULL, 10) == number))
+		if ((device && fnmatch(p, device, 0) == 0) ||
+		    (port[0] && (fnmatch(p, port, 0) == 0 || (is_number(p) && strtoull(p, NULL, 10) == number))))
 			return true;
 	}
 	return false;
@@ -122,8 +119,6 @@ static bool row_wanted(const Command *c, const Props *row) {
 /* Whether status may mean relays too: a port, or a pattern a port could
  * match. */
 static bool may_mean_ports(const Command *c) {
-	if (c->n_patterns == 0)
-		return is_number(c->target);
 	for (size_t i = 0; i < c->n_patterns; i++)
 		if (is_number(c->patterns[i]) || strpbrk(c->patterns[i], "*?["))
 			return true;
