@@ -120,6 +120,17 @@ int bus_connect(const Command *c, sd_bus **ret) {
 	return 0;
 }
 
+int bus_process_and_wait(sd_bus *bus, uint64_t timeout_usec) {
+	int r;
+
+	while ((r = sd_bus_process(bus, NULL)) > 0)
+		;
+	if (r < 0)
+		return r;
+	r = sd_bus_wait(bus, timeout_usec);
+	return r == -EINTR ? 0 : MIN(r, 0);
+}
+
 int new_call(sd_bus *bus, const ObjectSchema *s, const char *path, const char *interface, const char *member,
              bool auto_start, sd_bus_message **ret) {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;

@@ -42,6 +42,11 @@ int optional_read(const Command *c, const ObjectSchema *s, int r, sd_bus_error *
 
 int bus_connect(const Command *c, sd_bus **ret);
 
+/* Handles every message that has come (signals reach their matches), then
+ * sleeps until more comes or timeout_usec passes. Returns 0, or a negative
+ * errno (not reported): -ECONNRESET or -ENOTCONN when the other end left. */
+int bus_process_and_wait(sd_bus *bus, uint64_t timeout_usec);
+
 /* A call of the service's manager (or, with path and interface, of an
  * object); auto_start false: reading never starts a daemon. */
 int new_call(sd_bus *bus, const ObjectSchema *s, const char *path, const char *interface,

@@ -170,15 +170,10 @@ int verb_monitor(sd_bus *bus, const Command *c) {
 		return r;
 
 	for (;;) {
-		r = sd_bus_process(bus, NULL);
+		r = bus_process_and_wait(bus, UINT64_MAX);
 		if (r == -ECONNRESET || r == -ENOTCONN)
 			return fail(r, "The connection to the daemon closed.");
 		if (r < 0)
 			return fail(r, "Failed to read from the bus: %m");
-		if (r > 0)
-			continue;
-		r = sd_bus_wait(bus, UINT64_MAX);
-		if (r < 0 && r != -EINTR)
-			return fail(r, "Failed to wait on the bus: %m");
 	}
 }

@@ -329,17 +329,12 @@ int verb_wait(sd_bus *bus, const Command *c) {
 			return fail_bus(c, s, &error, r);
 		if (ready)
 			return 0;
-		/* Everything that came meanwhile, then sleep until more does. */
-		while ((r = sd_bus_process(bus, NULL)) > 0)
-			;
-		if (r < 0)
-			return fail(r, "Failed to wait for %s: %m", c->target);
 		now = now_usec();
 		if (now >= deadline) {
 			wait_failed(bus, c, s, path, sec);
 			return -ETIMEDOUT;
 		}
-		r = sd_bus_wait(bus, deadline - now);
+		r = bus_process_and_wait(bus, deadline - now);
 		if (r < 0)
 			return fail(r, "Failed to wait for %s: %m", c->target);
 	}
