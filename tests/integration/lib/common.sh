@@ -145,6 +145,24 @@ start_daemon() {
 	eval "${name//-/_}_PID=$pid"
 }
 
+# stop_pidfile PIDFILE: SIGTERM to a daemon that detached itself (OVS,
+# OVN), and a bounded wait (10 s, then SIGKILL), so that its directory and
+# namespace go after it. A zombie counts as gone: a detached daemon's parent
+# is PID 1, and where that is not an init that reaps at once, a dead daemon
+# stays a zombie for seconds.
+stop_pidfile() {
+	local pid _ stat
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 200); do
+		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0
+		stat=${stat##*) }
+		[ "${stat%% *}" != Z ] || return 0
+		sleep 0.05
+	done
+	kill -9 "$pid" 2>/dev/null || true
+}
+
 show_log_on_failure() {
 	local log=$1
 	on_exit "[ \$RC -eq 0 ] || { echo '--- $log'; cat '$log'; }"

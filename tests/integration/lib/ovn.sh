@@ -119,31 +119,8 @@ start_ovn_daemon() {
 		"$@" --pidfile="$dir/$name.pid" ${ctl:+"$ctl"} \
 		--log-file="$dir/$name.log" --detach 2>"$dir/$name.stderr" \
 		|| { ovn_dump_logs; cat "$dir/$name.stderr"; fail "$name did not start"; }
-	on_exit "stop_ovn_daemon '$dir/$name.pid'"
+	on_exit "stop_pidfile '$dir/$name.pid'"
 	[ -n "${ctl:-}" ] || ln -s "$dir/$name.$(cat "$dir/$name.pid").ctl" "$dir/$name.ctl"
-}
-
-# stop_ovn_daemon PIDFILE: SIGTERM and a bounded wait (10 s), so that its
-# directory and namespace go after it. Polls every 50 ms, and counts a
-# zombie as gone: a detached daemon's parent is PID 1, and where that is not
-# an init that reaps at once, a dead daemon stays a zombie for seconds.
-stop_ovn_daemon() {
-	local pid _
-	pid=$(cat "$1" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null || return 0
-	for _ in $(seq 200); do
-		ovn_running "$pid" || return 0
-		sleep 0.05
-	done
-	kill -9 "$pid" 2>/dev/null || true
-}
-
-# ovn_running PID: the process exists and is not a zombie.
-ovn_running() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
 }
 
 # start_ovn_central: exports OVN_NB_DB and OVN_SB_DB; OVN_CENTRAL_DIR has

@@ -20,20 +20,11 @@ start_ovs() {
 	ovsdb-tool create "$OVS_DIR/conf.db" "$schema"
 	ovsdb-server "$OVS_DIR/conf.db" --remote="punix:$OVS_DIR/db.sock" \
 		--pidfile="$OVS_DIR/ovsdb-server.pid" --detach --log-file="$OVS_DIR/ovsdb-server.log"
-	on_exit "stop_ovs_daemon '$OVS_DIR/ovsdb-server.pid'"
+	on_exit "stop_pidfile '$OVS_DIR/ovsdb-server.pid'"
 	ovs-vsctl --db="$OVS_DB" --no-wait init
 	ip netns exec "$OVS_NS" ovs-vswitchd "$OVS_DB" --pidfile="$OVS_DIR/ovs-vswitchd.pid" --detach --disable-system \
 		--log-file="$OVS_DIR/ovs-vswitchd.log"
-	on_exit "stop_ovs_daemon '$OVS_DIR/ovs-vswitchd.pid'"
-}
-
-# stop_ovs_daemon PIDFILE: SIGTERM, then waits (up to 10 s) until it is
-# gone, so that its directory and namespace are removed after it.
-stop_ovs_daemon() {
-	local pid
-	pid=$(cat "$1" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null || return 0
-	timeout 10 tail --pid="$pid" -f /dev/null || kill -9 "$pid" 2>/dev/null || true
+	on_exit "stop_pidfile '$OVS_DIR/ovs-vswitchd.pid'"
 }
 
 # add_ovs_bridge NAME: a userspace-datapath bridge.
