@@ -119,20 +119,27 @@ unsplice() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# connect CHASSIS PORT LOGICAL_PORT: the host connects; READY_MS is the
+# time from then until arcactl wait returned, checked against ovn-installed
+# on the Interface. (Not in a $(...): splice's socat and its clean-up must
+# stay in this shell.)
+connect() {
+	local t0
+	t0=$(ms)
+	splice "$1"
+	rctl "$1" wait "$2" --timeout=10 || fail "relay $2 did not get ready"
+	READY_MS=$(($(ms) - t0))
+	ovn_port_installed "$1" "$3" || fail "relay $2 is Ready but ovn-installed is not set on its Interface"
+}
+
 say "the host connects b; arcactl wait returns once OVN has installed the port's flows"
-t0=$(ms)
-splice b
-rctl b wait 5002 --timeout=10 || fail "relay 5002 did not get ready"
-READY_B=$(($(ms) - t0))
-ovn_port_installed b ctr-b || fail "relay 5002 is Ready but ovn-installed is not set on its Interface"
+connect b 5002 ctr-b
+READY_B=$READY_MS
 echo "   host connected to Ready: $READY_B ms"
 
 say "the host connects a: Ready, and the first ping crosses at once"
-t0=$(ms)
-splice a
-rctl a wait 5001 --timeout=10 || fail "relay 5001 did not get ready"
-READY_A=$(($(ms) - t0))
-ovn_port_installed a ctr-a || fail "relay 5001 is Ready but ovn-installed is not set on its Interface"
+connect a 5001 ctr-a
+READY_A=$READY_MS
 fctl a wait eth0 --timeout=5 || fail "the container's eth0 is not ready"
 ip netns exec "$CTRA" ping -c 1 -W 2 "$IP_B" >/dev/null || fail "the first ping after Ready was lost"
 echo "   host connected to Ready: $READY_A ms; the first ping got through"
