@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Would the units' sandbox let the daemons work? Each daemon runs under
 # strace through a session of arcactl calls (a network with DNS servers and
-# a host connected; a relay on a Linux bridge with a host connected), then
-# what it did is held against its unit's SystemCallFilter= and
-# RestrictAddressFamilies=. No PID 1 needed, but root (TAP devices, netns).
+# a host connected; a relay on a Linux bridge and, where Open vSwitch is
+# installed, one on an OVS bridge, each with a host connected), then what it
+# did is held against its unit's SystemCallFilter= and
+# RestrictAddressFamilies=. strace refuses the calls the unit's deny lists
+# name, as the unit would, so the session shows they are not needed. No PID
+# 1 needed, but root (TAP devices, netns).
 #
 #   sandbox.sh BUILD UNITDIR
 set -euo pipefail
@@ -30,6 +33,9 @@ cleanup() {
 	[ -n "${daemon:-}" ] && pkill -KILL -P "$daemon" 2>/dev/null
 	[ -n "${host:-}" ] && kill "$host" 2>/dev/null
 	wait 2>/dev/null
+	for pid in "$tmp"/ovs/*.pid; do
+		[ -e "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+	done
 	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 	exit $rc
@@ -38,11 +44,13 @@ trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 
-# run_traced NAME ARGS...: the daemon under strace, serving $tmp/NAME.bus.
+# run_traced NAME ARGS...: the daemon under strace, serving $tmp/NAME.bus,
+# with the calls its unit denies refused.
 run_traced() {
-	local name=$1
+	local name=$1 refuse
 	shift
-	ip netns exec "$ns" strace -f -qq -o "$tmp/$name.trace" "$@" --bus="$tmp/$name.bus" \
+	refuse=$(python3 "$(dirname "$0")/sandbox-check.py" --refused "$unitdir/arca-$name.service")
+	ip netns exec "$ns" strace -f -qq -e "$refuse" -o "$tmp/$name.trace" "$@" --bus="$tmp/$name.bus" \
 		>"$tmp/$name.log" 2>&1 &
 	daemon=$!
 	for _ in $(seq 100); do
@@ -73,6 +81,35 @@ stop_traced() {
 
 ctl() { "$arcactl" --bus="$tmp/$bus.bus" "$@"; }
 
+# start_ovs: a private Open vSwitch, userspace datapath, in the namespace,
+# with the bridge br-sbx-ovs; false where it is not installed.
+start_ovs() {
+	local schema=/usr/share/openvswitch/vswitch.ovsschema
+	command -v ovs-vswitchd >/dev/null && [ -f "$schema" ] || return 1
+	export OVS_RUNDIR=$tmp/ovs OVS_DBDIR=$tmp/ovs OVS_LOGDIR=$tmp/ovs
+	mkdir -p "$tmp/ovs"
+	ovsdb-tool create "$tmp/ovs/conf.db" "$schema"
+	ovsdb-server "$tmp/ovs/conf.db" --remote="punix:$tmp/ovs/db.sock" \
+		--pidfile="$tmp/ovs/ovsdb-server.pid" --detach --log-file="$tmp/ovs/ovsdb-server.log" 2>/dev/null
+	ovs-vsctl --db="unix:$tmp/ovs/db.sock" --no-wait init
+	ip netns exec "$ns" ovs-vswitchd "unix:$tmp/ovs/db.sock" --pidfile="$tmp/ovs/ovs-vswitchd.pid" \
+		--detach --disable-system --log-file="$tmp/ovs/ovs-vswitchd.log" 2>/dev/null
+	ovs-vsctl --db="unix:$tmp/ovs/db.sock" --timeout=10 add-br br-sbx-ovs \
+		-- set bridge br-sbx-ovs datapath_type=netdev
+}
+
+# connect_host PORT SOCKET IP: a host on the relay, which must see it.
+connect_host() {
+	python3 "$peer" --connect "$2" --ip "$3" >/dev/null 2>&1 &
+	host=$!
+	for _ in $(seq 50); do
+		ctl relay status "$1" | grep -q "State: connected" && return 0
+		sleep 0.1
+	done
+	echo "FAIL: the host of relay $1 did not connect"
+	exit 1
+}
+
 bus=forwarderd
 run_traced forwarderd "$build/src/forwarderd/arca-forwarderd" \
 	--resolv-conf="$tmp/resolv.conf" --state-dir="$tmp/state"
@@ -86,16 +123,25 @@ stop_traced forwarderd
 
 bus=relayd
 ip -n "$ns" link add br-sbx type bridge
-run_traced relayd "$build/src/relayd/arca-relayd" --ovs-db="unix:$tmp/no-ovs.sock" --ovs-timeout=2 --state-dir="$tmp/relay-state"
+ovs=no
+start_ovs && ovs=yes
+run_traced relayd "$build/src/relayd/arca-relayd" --ovs-db="unix:$tmp/ovs/db.sock" --ovs-timeout=5 \
+	--state-dir="$tmp/relay-state"
 ctl relay start 5003 --backend=bridge --bridge=br-sbx --listen="$tmp/relay.sock"
-python3 "$peer" --connect "$tmp/relay.sock" --ip 10.59.1.2 >/dev/null 2>&1 &
-host=$!
-for _ in $(seq 50); do
-	ctl relay status 5003 | grep -q "State: connected" && break
-	sleep 0.1
-done
-ctl relay status 5003 | grep -q "State: connected" || echo "warning: the relay's host did not connect"
+connect_host 5003 "$tmp/relay.sock" 10.59.1.2
 ctl relay stop 5003
+kill "$host" 2>/dev/null || true
+if [ $ovs = yes ]; then
+	# The OVS port is made and removed by ovs-vsctl children, which the
+	# filters hold as well.
+	ctl relay start 5004 --bridge=br-sbx-ovs --listen="$tmp/relay-ovs.sock"
+	connect_host 5004 "$tmp/relay-ovs.sock" 10.59.2.2
+	ovs-vsctl list-ports br-sbx-ovs | grep -q . || { echo "FAIL: no OVS port for relay 5004"; exit 1; }
+	ctl relay stop 5004
+	[ -z "$(ovs-vsctl list-ports br-sbx-ovs)" ] || { echo "FAIL: relay 5004's OVS port is left"; exit 1; }
+else
+	echo "note: no Open vSwitch here, so no relay on an OVS bridge was traced"
+fi
 stop_traced relayd
 
 rc=0

@@ -134,6 +134,24 @@ step "systemctl stop arca-relay@5001" systemctl stop arca-relay@5001
 step "the OVS port is removed" wait_for 20 sh -c '[ -z "$(ovs-vsctl list-ports br-int | grep -v "^peer0$")" ]'
 ovs-vsctl list-ports br-int >>"$OUT/steps.log" 2>&1
 kill "$SPLICE" 2>/dev/null
+
+# A relay on a Linux bridge: its port is a TAP device, made through the
+# /dev/net/tun that the unit's private /dev carries.
+bridge_relay() {
+	ip link add br-lx type bridge && ip link set br-lx up &&
+	busctl call "${RLM[@]}" StartRelay 'usssua{sv}' 5005 br-lx "" "$MAC" 0 \
+		2 Backend s bridge AllowedPeers au 1 1
+}
+step "relay 5005 on the Linux bridge br-lx" bridge_relay
+socat VSOCK-CONNECT:1:5005 SYSTEM:"sleep 60" &
+HOST=$!
+step "relay 5005's TAP port on br-lx once its host connects" \
+	wait_for 30 sh -c '[ -n "$(ip -o link show master br-lx)" ]'
+ip -o link show master br-lx >>"$OUT/steps.log" 2>&1
+step "StopRelay 5005" busctl call "${RLM[@]}" StopRelay u 5005
+step "relay 5005's TAP port is removed" wait_for 20 sh -c '[ -z "$(ip -o link show master br-lx)" ]'
+kill "$HOST" 2>/dev/null
+
 journalctl -u arca-relayd --no-pager >"$OUT/relayd.journal" 2>&1
 # What a person reads in the journal of a relay's life, in order.
 journal_has() { grep -q "$1" "$OUT/relayd.journal"; }
