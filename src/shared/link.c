@@ -76,6 +76,7 @@ struct Link {
 	uint8_t *read_buf;
 
 	BatchIO *batchio;         /* device I/O, many frames per system call */
+	uint32_t max_bytes;       /* the largest frame the stream carries */
 	size_t slot_bytes;        /* what one device read may bring */
 	unsigned read_ahead;      /* device reads to ask for next time */
 	Coalescer *coalescer;     /* joins TCP segments on their way to the device */
@@ -245,10 +246,10 @@ static ssize_t link_device_frame(Link *l, const uint8_t *raw, uint8_t *slot, siz
 	if (n < l->header_bytes + ETH_HLEN)
 		return LINK_FRAME_REFUSED;
 	/* A frame longer than its slot was cut to it; the read says
-	 * slot_bytes, which the filter then drops as too long (see
-	 * link_slot_bytes()), or, on kernels whose TAP reports the whole
-	 * frame, more. */
-	if (n > l->slot_bytes)
+	 * slot_bytes, one more than the stream or the filter lets through
+	 * (see link_slot_bytes()), or, on kernels whose TAP reports the whole
+	 * frame, more. It is dropped, never sent cut. */
+	if (n > l->max_bytes)
 		return LINK_FRAME_REFUSED;
 	if (l->strip_vnet_hdr) {
 		vnet_header_parse(raw, &h);
@@ -514,15 +515,16 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 	return 0;
 }
 
-/* How much one device read may bring. The whole frame limit where GSO
- * frames may come (Framing=vnet) or nothing limits the length; otherwise
- * one byte more than the to-stream filter lets through, so that a longer
- * frame still reads as too long and is dropped, and many slots fit in the
- * queue. */
+/* How much one device read may bring: one byte more than may go on, so
+ * that a longer frame, cut to its slot, still reads as too long and is
+ * dropped. That is one more than the to-stream filter lets through where
+ * it limits the length and GSO frames cannot come (not Framing=vnet), so
+ * that many slots fit in the queue; otherwise one more than the stream
+ * carries. */
 static size_t link_slot_bytes(const LinkConfig *config, uint32_t max_bytes) {
 	if (config->header_bytes == 0 && config->to_stream.max_ether_bytes > 0)
-		return MIN((size_t) config->to_stream.max_ether_bytes + 1, (size_t) max_bytes);
-	return max_bytes;
+		return (size_t) MIN(config->to_stream.max_ether_bytes, max_bytes) + 1;
+	return (size_t) max_bytes + 1;
 }
 
 int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
@@ -536,7 +538,8 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	if (!config)
 		config = &defaults;
 	max_bytes = config->max_frame_bytes ?: FRAME_MAX_BYTES_DEFAULT;
-	if (max_bytes > FRAME_MAX_BYTES_LIMIT || device_fd < 0 || stream_fd < 0)
+	/* Below the limit: a device read may bring one byte more. */
+	if (max_bytes >= FRAME_MAX_BYTES_LIMIT || device_fd < 0 || stream_fd < 0)
 		return -EINVAL;
 
 	l = calloc(1, sizeof(*l));
@@ -566,7 +569,7 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	ratelimit_init(&l->to_device.limit, config->rate_to_device, 0, now);
 
 	frame_decoder_init(&l->decoder, max_bytes);
-	r = frame_queue_init(&l->queue, config->queue_bytes ?: FRAME_QUEUE_BYTES_DEFAULT, max_bytes);
+	r = frame_queue_init(&l->queue, config->queue_bytes ?: FRAME_QUEUE_BYTES_DEFAULT, max_bytes + 1);
 	if (r < 0)
 		return r;
 
@@ -577,6 +580,7 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	r = batchio_acquire(&l->batchio);
 	if (r < 0)
 		return r;
+	l->max_bytes = max_bytes;
 	l->slot_bytes = link_slot_bytes(config, max_bytes);
 	l->read_ahead = next_read_ahead(1);
 

@@ -76,7 +76,7 @@ typedef struct LinkFilter {
 } LinkFilter;
 
 typedef struct LinkConfig {
-	uint32_t max_frame_bytes; /* 0: FRAME_MAX_BYTES_DEFAULT */
+	uint32_t max_frame_bytes; /* 0: FRAME_MAX_BYTES_DEFAULT; below FRAME_MAX_BYTES_LIMIT */
 	uint32_t header_bytes;    /* before the Ethernet header: VNET_HDR_BYTES or 0 */
 	/* The device reads and writes a virtio net header the stream does not
 	 * carry (length32 over a PACKET_VNET_HDR socket): checksums the device

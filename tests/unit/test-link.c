@@ -548,6 +548,25 @@ static void test_device_frames_shorter_than_ethernet_are_dropped(void **state) {
 	assert_int_equal(buf[3], 60);
 }
 
+/* With no length filter, a device frame longer than the stream carries
+ * is read cut to its slot: it is dropped and counted, never sent cut. */
+static void test_device_frames_longer_than_the_stream_carries_are_dropped(void **state) {
+	Fixture *f = *state;
+	LinkConfig config = { .max_frame_bytes = 1000 };
+	uint8_t frame[1001], buf[1100];
+
+	start_link(f, &config);
+	ether_frame(frame, sizeof(frame), 1);
+	assert_int_equal(write(f->dev[1], frame, 1001), 1001);
+	assert_int_equal(write(f->dev[1], frame, 1000), 1000);
+	run_until_idle(f);
+
+	assert_int_equal(f->end_calls, 0);
+	assert_int_equal(f->stats.to_stream.drops, 1);
+	assert_int_equal(f->stats.to_stream.frames, 1);
+	assert_int_equal(read(f->st[1], buf, sizeof(buf)), 4 + 1000);
+}
+
 static void test_filter_drops_long_and_spoofed_frames_both_ways(void **state) {
 	Fixture *f = *state;
 	const LinkFilter filter = {
@@ -756,6 +775,7 @@ int main(void) {
 		cmocka_unit_test_setup_teardown(test_rate_limit_holds_device_to_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segments_before_a_protocol_error_reach_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_frames_shorter_than_ethernet_are_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_frames_longer_than_the_stream_carries_are_dropped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
