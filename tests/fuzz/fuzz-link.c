@@ -13,14 +13,16 @@
  *           to the stream and to the device; bits 6-7 the largest frame.
  *   byte 1  the length limit.
  *
- * then operations (a byte modulo 3), after each of which the loop runs
- * until nothing moves:
+ * then operations (a byte modulo 4):
  *
  *   0  a frame from the device: a 2-byte length, then its bytes (the first
  *      10 its virtio net header where the device has one);
  *   1  bytes from the host: a 2-byte length, then the bytes;
- *   2  a TCP segment from the host, in length32 framing, from the next four
- *      bytes (ref_segment_make()).
+ *   2  a TCP segment from the host, in length32 framing, of the flow that
+ *      the byte divided by 4 picks, from the next four bytes
+ *      (ref_segment_make());
+ *   3  the loop runs until nothing moves, as it does at the end and
+ *      whenever a socket is full.
  *
  * Each side must get exactly the frames that a reference decoder and
  * filter, written here, predict, in order (the device's through
@@ -137,6 +139,9 @@ static void configure(Run *run, uint8_t bits, uint8_t limit_pick) {
 		.strip_vnet_hdr = (bits & 0x03) == 0x02,
 		.to_stream = { bits & 0x04 ? limit : 0, bits & 0x10, source },
 		.to_device = { bits & 0x08 ? limit : 0, bits & 0x20, source },
+		/* As small as may be (two frames): the stream's pace holds the
+		 * device back more often, and big buffers cost each input. */
+		.queue_bytes = 1,
 		.stats = &run->stats,
 	};
 	run->max_bytes = c->max_frame_bytes ?: FRAME_MAX_BYTES_DEFAULT;
@@ -336,6 +341,15 @@ static void send_all(Run *run, int fd, const uint8_t *b, size_t n, bool one_mess
 	}
 }
 
+/* Bytes from the host. The link ends on the first that break the framing:
+ * what the device sent before must have crossed by then. */
+static void host_sends(Run *run, const uint8_t *b, size_t n) {
+	expect_from_host(run, b, n);
+	if (run->broken)
+		run_until_still(run);
+	send_all(run, world.stream[1], b, n, false);
+}
+
 static void on_end(Link *link, LinkSide side, int error, void *userdata) {
 	Run *run = userdata;
 
@@ -370,7 +384,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	assert(link_new(&link, world.event, world.dev[0], world.stream[0], &run.config, on_end, &run) == 0);
 
 	while (i < size && !run.broken) {
-		unsigned op = data[i] % 3, flow = data[i] / 3 % REF_FLOWS;
+		unsigned op = data[i] % 4, flow = data[i] / 4 % REF_FLOWS;
 		size_t len;
 
 		if (op == 2) {
@@ -381,8 +395,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 			framed[0] = framed[1] = 0;
 			framed[2] = (uint8_t) (len >> 8);
 			framed[3] = (uint8_t) len;
-			expect_from_host(&run, framed, 4 + len);
-			send_all(&run, world.stream[1], framed, 4 + len, false);
+			host_sends(&run, framed, 4 + len);
+		} else if (op == 3) {
+			run_until_still(&run);
+			i++;
 		} else {
 			if (size - i < 3)
 				break;
@@ -393,13 +409,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 			if (op == 0 && len > 0) {
 				expect_from_device(&run, data + i, len);
 				send_all(&run, world.dev[1], data + i, len, true);
-			} else if (op == 1) {
-				expect_from_host(&run, data + i, len);
-				send_all(&run, world.stream[1], data + i, len, false);
-			}
+			} else if (op == 1)
+				host_sends(&run, data + i, len);
 			i += len;
 		}
-		run_until_still(&run);
 	}
 	run_until_still(&run);
 

@@ -23,13 +23,17 @@ static void put_be16(uint8_t *p, uint16_t v) {
 }
 
 uint16_t ref_sum(uint32_t sum, const uint8_t *p, size_t len) {
-	for (size_t i = 0; i < len; i += 2) {
-		sum += (uint32_t) p[i] << 8;
-		if (i + 1 < len)
-			sum += p[i + 1];
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	return (uint16_t) sum;
+	uint64_t total = sum;
+	size_t words = len / 2;
+
+	/* Up to 2^48 words before the total could overflow. */
+	for (size_t i = 0; i < words; i++)
+		total += (uint32_t) (p[2 * i] << 8 | p[2 * i + 1]);
+	if (len % 2)
+		total += (uint32_t) p[len - 1] << 8;
+	while (total >> 16)
+		total = (total & 0xffff) + (total >> 16);
+	return (uint16_t) total;
 }
 
 bool ref_tcp_parse(const uint8_t *f, size_t len, RefTcp *ret) {
@@ -156,10 +160,14 @@ void ref_frames_done(RefFrames *q) {
 
 size_t ref_segment_make(RefFlows *flows, unsigned f, const uint8_t op[static 4], uint8_t *buf) {
 	static const size_t sizes[] = { 1, 6, 100, 536, 1000, 1448, 1460, 8000 };
+	static uint8_t ramp[512];
 	size_t payload = sizes[op[0] % 8], len;
 	uint8_t flags = op[1];
 	RefTcp t = { .ipv6 = f & 1 };
 
+	if (ramp[1] == 0)
+		for (unsigned i = 0; i < sizeof(ramp); i++)
+			ramp[i] = (uint8_t) i;
 	memset(buf, 0, REF_ETH_BYTES + REF_IPV6_BYTES + REF_TCP_BYTES);
 	memcpy(buf, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02", 12);
 	if (flags & 0x02)
@@ -197,9 +205,11 @@ size_t ref_segment_make(RefFlows *flows, unsigned f, const uint8_t op[static 4],
 	buf[t.tcp + 12] = 5 << 4;
 	buf[t.tcp + 13] = (uint8_t) (REF_TCP_ACK | (flags & 0x01 ? REF_TCP_PSH : 0) | (flags & 0x10 ? 0x01 : 0));
 	buf[t.tcp + 14] = 0x10;
-	/* The payload says where in the stream it is. */
-	for (size_t i = 0; i < payload; i++)
-		buf[t.tcp + REF_TCP_BYTES + i] = (uint8_t) (flows->seq[f] + i);
+	/* The payload says where in the stream it is: byte i is seq + i. */
+	for (size_t i = 0, n; i < payload; i += n) {
+		n = payload - i < 256 ? payload - i : 256;
+		memcpy(buf + t.tcp + REF_TCP_BYTES + i, ramp + ((flows->seq[f] + i) & 0xff), n);
+	}
 
 	t.data = t.tcp + REF_TCP_BYTES;
 	t.end = len = t.data + payload;
