@@ -99,7 +99,8 @@ static void *stream_to_device(void *arg) {
 		if (len == 0 || len > sizeof(buf) || read_full(stream_fd, buf, len) < 0)
 			break;
 		/* A frame the TAP refuses is lost, as in the original. */
-		(void) write(tap_fd, buf, len);
+		if (write(tap_fd, buf, len) < 0)
+			continue;
 	}
 	return NULL;
 }

@@ -315,7 +315,9 @@ __attribute__((noreturn)) static void child_exec(char **argv, int out, int err, 
 		execvp(argv[0], argv);
 	e = errno;
 	dprintf(STDERR_FILENO, "Failed to execute %s: %s\n", argv[0], strerror(e));
-	(void) write(exec_fd, &e, sizeof(e));
+	/* The parent reads why; should that fail, the exit status says enough. */
+	ssize_t n = write(exec_fd, &e, sizeof(e));
+	(void) n;
 	_exit(EXIT_FAILURE);
 }
 

@@ -37,7 +37,8 @@ static inline void netns_quiet_ipv6(void) {
 	int fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
-		(void) write(fd, "1", 1);
+		if (write(fd, "1", 1) != 1)
+			fprintf(stderr, "IPv6 stays on in the test's namespace: %m\n");
 		close(fd);
 	}
 }
