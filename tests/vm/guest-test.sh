@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Runs inside the VM, at boot, as arca-vm-test.service: the installed
-# project under systemd as PID 1, over AF_VSOCK through the loopback
-# transport (CID 1). Each step is one line "ok|FAIL|skipped: STEP" in
+# Runs inside the VM, at boot, as arca-vm-test.service: installs the
+# project's packages from /var/cache/arca-debs and runs it under systemd as
+# PID 1, over AF_VSOCK through the loopback transport (CID 1); upgrades
+# arca-relayd during a transfer and purges the packages at the end. Each step is one line "ok|FAIL|skipped: STEP" in
 # /var/lib/arca-vm/results; the host reads the file after power-off.
 set -uo pipefail
 
@@ -52,6 +53,13 @@ net_state() { busctl get-property "${FWM[0]}" /org/arca/Forwarder1/network/eth0 
 connected() { "$@" | grep -q connected; }
 
 step "vsock_loopback module loads" modprobe vsock_loopback || exit 1
+
+DEBS=/var/cache/arca-debs
+step "dpkg -i of the packages" dpkg -i "$DEBS"/arca-forwarderd_*.deb "$DEBS"/arca-relayd_*.deb \
+	"$DEBS"/arcactl_*.deb || exit 1
+step "the packages enable the daemons" systemctl is-enabled arca-forwarderd arca-relayd
+step "the packages enable no per-port instance" sh -c '! ls /etc/systemd/system/*.wants | grep -q "^arca-.*@"'
+step "a commented example in /etc/arca/relay" grep -q '^#Bridge=' /etc/arca/relay/PORT.conf.example
 
 ovs_up() {
 	systemctl start openvswitch-switch &&
@@ -127,6 +135,20 @@ step "TCP transfer from the container to the peer" transfer true
 step "TCP transfer continues across systemctl restart arca-relayd" transfer restart_relayd
 step "TCP transfer continues across systemctl restart arca-forwarderd" transfer restart_forwarderd
 
+# An upgrade restarts arca-relayd (a new process), whose fd store carries
+# the relay and its host connection across.
+upgrade_relayd() {
+	local before after
+	before=$(systemctl show -P MainPID arca-relayd)
+	dpkg -i "$DEBS"/newer/arca-relayd_*.deb || return 1
+	after=$(systemctl show -P MainPID arca-relayd)
+	echo "arca-relayd: pid $before before the upgrade, $after after" >&2
+	[ "$after" != 0 ] && [ "$after" != "$before" ] &&
+	dpkg-query -W -f='${Version}\n' arca-relayd | grep -q '+1$' &&
+	wait_for 30 connected relay_state
+}
+step "TCP transfer continues across dpkg -i of a newer arca-relayd" transfer upgrade_relayd
+
 # Stopped while the host is still connected: the stop, not the hang-up,
 # must remove the port.
 step "OVS port still there before the stop" sh -c 'ovs-vsctl list-ports br-int | grep -qx arca5001'
@@ -168,3 +190,19 @@ step "systemd-analyze verify of the installed units" systemd-analyze verify --ma
 	arca-relay@5001.socket arca-forwarder@5003.service arca-forwarder@5003.socket
 no_warnings() { ! journalctl -b --no-pager -o cat _PID=1 + _COMM=dbus-daemon | grep -i 'arca' | grep -iE 'unknown|ignoring|invalid|failed to parse|warning'; }
 step "no warnings about the units or the bus policy in the journal" no_warnings
+
+# The administrator's own settings are theirs to remove; then nothing of
+# the packages may be left.
+rm -f /etc/arca/relay/5001.conf
+step "apt-get purge of the packages" apt-get purge -y arca-forwarderd arca-relayd arcactl
+ours() {
+	ls -d /lib/systemd/system/arca-* /usr/lib/systemd/system/arca-* /etc/systemd/system/*/arca-* \
+		/usr/share/dbus-1/*/org.arca.* /usr/libexec/arca-* /usr/bin/arcactl \
+		/usr/share/man/man*/arca* /etc/arca /run/arca /var/lib/arca 2>/dev/null
+	systemctl list-units --all --plain --no-legend 'arca-*' | grep -v '^arca-vm-test'
+}
+nothing_left() {
+	systemctl daemon-reload
+	[ -z "$(ours)" ] || { ours; return 1; }
+}
+step "nothing of ours left after the purge: units, bus policy, programs, state" nothing_left

@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Boots a Debian system under QEMU (software emulation) with systemd as
-# PID 1 and the project installed, and runs guest-test.sh in it: the units,
-# the bus policy and AF_VSOCK for real, through vsock_loopback. Fails if any
-# step inside failed, and then prints the guest's journal.
+# PID 1 and runs guest-test.sh in it, which installs the project's Debian
+# packages: the packages, the units, the bus policy and AF_VSOCK for real,
+# through vsock_loopback. Fails if any step inside failed, and then prints
+# the guest's journal.
 #
 # The root file system is built once with debootstrap and cached under
-# ARCA_BUILD/vm-cache; each run installs this tree's build into a copy.
+# ARCA_BUILD/vm-cache; each run builds this tree's packages with
+# scripts/package (the unit tests left to the other suites) and puts them
+# into a copy, with the same packages made one version newer, which the
+# guest upgrades to during a transfer.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +22,7 @@ cache=$build/vm-cache
 QEMU_TIMEOUT_SECONDS=${ARCA_VM_TIMEOUT:-900}
 IMAGE_SIZE=3G
 
-for tool in qemu-system-x86_64 debootstrap mkfs.ext4 debugfs; do
+for tool in qemu-system-x86_64 debootstrap mkfs.ext4 debugfs dpkg-buildpackage lintian; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "test-vm: $tool is missing (scripts/install-deps installs it); skipping"
 		exit 77
@@ -32,23 +36,38 @@ fi
 start=$(date +%s)
 elapsed() { echo "$(( $(date +%s) - start ))s"; }
 
+# next_version DEB DIR: the same package, its version one step on (VERSION
+# becomes VERSION+1), into DIR: what an upgrade brings, as dpkg sees it.
+next_version() {
+	local unpacked version
+	unpacked=$(mktemp -d)
+	dpkg-deb -R "$1" "$unpacked"
+	version=$(sed -n 's/^Version: //p' "$unpacked/DEBIAN/control")
+	sed -i "s/^Version: .*/Version: $version+1/" "$unpacked/DEBIAN/control"
+	dpkg-deb -b "$unpacked" "$2/" >/dev/null
+	rm -rf "$unpacked"
+}
+
 tarball=$("$here/rootfs.sh" "$cache")
 echo "test-vm: root file system $tarball ($(elapsed))"
 
-# The project as a distribution would install it.
-guestbuild=$cache/build
-if [ ! -f "$guestbuild/build.ninja" ]; then
-	meson setup "$guestbuild" "$src" --prefix=/usr --sysconfdir=/etc \
-		--localstatedir=/var --buildtype=debugoptimized >/dev/null
-fi
-ninja -C "$guestbuild" >/dev/null
+# The project as a distribution installs it: its packages.
+DEB_BUILD_OPTIONS=nocheck "$src/scripts/package" >"$cache/package.log" 2>&1 \
+	|| { cat "$cache/package.log"; echo "test-vm: scripts/package failed"; exit 1; }
+echo "test-vm: packages built ($(elapsed))"
 
 work=$(mktemp -d "$cache/run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir "$root"
 tar -C "$root" -xf "$tarball"
-meson install -C "$guestbuild" --destdir "$root" --no-rebuild >/dev/null
+debs=$root/var/cache/arca-debs
+mkdir -p "$debs/newer"
+for deb in "$src"/build/deb/*.deb; do
+	case $deb in *-dbgsym_*) continue ;; esac
+	cp "$deb" "$debs/"
+	next_version "$deb" "$debs/newer"
+done
 install -m 0755 "$here/guest-test.sh" "$root/usr/local/sbin/arca-vm-test"
 install -m 0644 "$here/arca-vm-test.service" "$root/etc/systemd/system/"
 ln -sf /etc/systemd/system/arca-vm-test.service \
