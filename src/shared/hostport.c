@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "bus.h"
@@ -13,6 +15,7 @@
 #include "frame.h"
 #include "hostport.h"
 #include "log.h"
+#include "netdev.h"
 
 const Field host_port_fields[] = {
 	{ .name = "Framing", .type = &field_type_framing, .offset = offsetof(HostPortSettings, framing),
@@ -94,6 +97,12 @@ struct HostPort {
 	Capture *capture;               /* arcactl capture, across hosts; while no
 	                                 * host is there, it waits for one */
 	LinkStats stats;
+	/* Frames the kernel lost on the device's side (device_kernel_drops()):
+	 * what devices gone before counted, and what packet sockets did. */
+	struct nl_sock *nl;
+	uint64_t kernel_drops_to_host;
+	uint64_t kernel_drops_from_host;
+	uint64_t socket_drops;
 	uint64_t connections;
 	uint64_t refused;
 	char *last_error;
@@ -220,7 +229,53 @@ static void on_device_closed(Device *d, int error, void *userdata) {
 		host_port_open_device(p);
 }
 
+/*
+ * Frames the kernel lost on the device's side, which no counter of the
+ * link sees, per direction, as the device counts them since it was made.
+ * Where the daemon holds the TAP itself (a network's, a bridge port),
+ * frames the stack sends may find the TAP's queue full (tx_dropped: lost
+ * on their way to the host) and frames the daemon writes the stack's
+ * backlog (rx_dropped: from the host). Where it holds a packet socket on a
+ * device another reads (an OVS internal port, whose TAP Open vSwitch
+ * holds), it is the other way round, and the socket's receive buffer may
+ * be full too: its tp_drops, which reset as they are read, go on adding up
+ * in socket_drops.
+ */
+static void device_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *ret_from_host) {
+	Device *d = p->device;
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+	uint64_t tx = 0, rx = 0;
+	bool packet_socket = false;
+
+	if (d->fd >= 0) {
+		if (getsockopt(d->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
+			packet_socket = true;
+			p->socket_drops += st.tp_drops;
+		}
+		if (p->nl && d->ifindex > 0)
+			(void) netdev_get_dropped(p->nl, d->ifindex, &tx, &rx);
+	}
+	*ret_to_host = packet_socket ? rx : tx;
+	*ret_from_host = packet_socket ? tx : rx;
+}
+
+/* All the kernel lost, of this device and of those gone before. */
+static void host_port_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *ret_from_host) {
+	device_kernel_drops(p, ret_to_host, ret_from_host);
+	*ret_to_host += p->kernel_drops_to_host + p->socket_drops;
+	*ret_from_host += p->kernel_drops_from_host;
+}
+
 static void host_port_close_device(HostPort *p, bool broken) {
+	uint64_t to_host, from_host;
+
+	/* A device that goes takes its counts with it: keep them. */
+	if (!p->device->ops->persistent) {
+		device_kernel_drops(p, &to_host, &from_host);
+		p->kernel_drops_to_host += to_host;
+		p->kernel_drops_from_host += from_host;
+	}
 	p->closing = true;
 	p->device_was_open = p->device->fd >= 0;
 	device_close(p->device, broken, on_device_closed, p);
@@ -418,6 +473,7 @@ int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config,
 	p->conn_fd = -1;
 	p->settings = config->settings;
 	p->container_side = config->container_side;
+	p->nl = config->nl;
 	p->changed = config->changed;
 	p->stopped = config->stopped;
 	p->userdata = config->userdata;
@@ -553,6 +609,14 @@ static int property_peer_cid(sd_bus *bus, const char *path, const char *interfac
 	return sd_bus_message_append(reply, "u", vsock ? p->peer.cid : VMADDR_CID_ANY);
 }
 
+static int property_kernel_drops(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	uint64_t to_host, from_host;
+
+	host_port_kernel_drops(userdata, &to_host, &from_host);
+	return sd_bus_message_append(reply, "t", strcmp(property, "KernelDropsToHost") == 0 ? to_host : from_host);
+}
+
 static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 	HostPort *p = userdata;
 
@@ -574,10 +638,12 @@ const sd_bus_vtable host_port_vtable[] = {
 	COUNTER("BytesToHost", stats.to_stream.bytes),
 	COUNTER("ErrorsToHost", stats.to_stream.errors),
 	COUNTER("DropsToHost", stats.to_stream.drops),
+	SD_BUS_PROPERTY("KernelDropsToHost", "t", property_kernel_drops, 0, 0),
 	COUNTER("FramesFromHost", stats.to_device.frames),
 	COUNTER("BytesFromHost", stats.to_device.bytes),
 	COUNTER("ErrorsFromHost", stats.to_device.errors),
 	COUNTER("DropsFromHost", stats.to_device.drops),
+	SD_BUS_PROPERTY("KernelDropsFromHost", "t", property_kernel_drops, 0, 0),
 	COUNTER("ProtocolErrors", stats.to_device.protocol_errors),
 	SD_BUS_METHOD_WITH_NAMES("Capture", "a{sv}", SD_BUS_PARAM(options), "h", SD_BUS_PARAM(pipe),
 	                         method_capture, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -91,6 +91,7 @@ typedef struct HostPortConfig {
 	 * taken and listen becomes where it listens. */
 	HostPortSettings *settings;
 	const char *mac;                /* the container's, or NULL */
+	struct nl_sock *nl;             /* for the device's kernel counters */
 	/* Where the container's frames come from, for LockMAC: the device
 	 * (a TAP in its VM) or the stream (the host relays them). */
 	LinkSide container_side;

@@ -110,6 +110,18 @@ int netdev_get_mtu(struct nl_sock *sk, int ifindex) {
 	return (int) rtnl_link_get_mtu(link);
 }
 
+int netdev_get_dropped(struct nl_sock *sk, int ifindex, uint64_t *ret_tx, uint64_t *ret_rx) {
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	if (r < 0)
+		return netdev_errno(r);
+	*ret_tx = rtnl_link_get_stat(link, RTNL_LINK_TX_DROPPED);
+	*ret_rx = rtnl_link_get_stat(link, RTNL_LINK_RX_DROPPED);
+	return 0;
+}
+
 int netdev_find_address(struct nl_sock *sk, int family, const union in_addr_union *address) {
 	struct nl_cache *cache = NULL;
 	int r, found = -ENOENT;

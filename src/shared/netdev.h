@@ -35,6 +35,10 @@ int netdev_get_ifindex(struct nl_sock *sk, const char *name);
 /* The device that has address (of family), or -ENOENT. */
 int netdev_find_address(struct nl_sock *sk, int family, const union in_addr_union *address);
 
+/* The frames the device dropped on their way out (transmitted) and in
+ * (received), as its link statistics count them since it was made. */
+int netdev_get_dropped(struct nl_sock *sk, int ifindex, uint64_t *ret_tx, uint64_t *ret_rx);
+
 /* The device's MTU, or -ENODEV. */
 int netdev_get_mtu(struct nl_sock *sk, int ifindex);
 

@@ -202,6 +202,7 @@ int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_e
 		.fd_name = o->key,
 		.settings = object_host_settings(t, settings),
 		.mac = *(char **) ((uint8_t *) settings + t->mac_offset),
+		.nl = d->nl,
 		.container_side = t->container_side,
 		.changed = on_port_changed,
 		.stopped = on_port_stopped,

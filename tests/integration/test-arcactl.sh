@@ -124,7 +124,7 @@ echo "$out"
 grep -qx "● eth1" <<<"$out" || fail "status has no title"
 grep -qx "             Peer: unix:pid=[0-9]*,uid=0" <<<"$out" || fail "status shows no peer"
 grep -qx "          Gateway: fd00:78::1" <<<"$out" || fail "status shows a default route"
-grep -qE "^          To host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped$" <<<"$out" \
+grep -qE "^          To host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped, [0-9]+ lost in the kernel$" <<<"$out" \
 	|| fail "status shows no traffic to the host"
 [ "$(ctl status 5001 | grep -v frames)" = "$(grep -v frames <<<"$out")" ] \
 	|| fail "status by port differs from status by device"
@@ -260,7 +260,7 @@ echo "$out"
 	|| fail "status 5003 and relay status 5003 differ"
 grep -qx "          Backend: bridge" <<<"$out" || fail "status shows the wrong backend"
 grep -qx "     Container ID: ctr-$ID" <<<"$out" || fail "status lacks the container id"
-grep -qE "^        From host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped$" <<<"$out" \
+grep -qE "^        From host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped, [0-9]+ lost in the kernel$" <<<"$out" \
 	|| fail "status shows no traffic from the host"
 ctl relay status | grep -qx "     Relays: 1 (1 connected)" || fail "arcactl relay status: $(ctl relay status)"
 ctl relay status | grep -qE "^     Uptime: [0-9]" || fail "arcactl relay status has no uptime: $(ctl relay status)"

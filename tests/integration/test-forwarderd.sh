@@ -255,6 +255,41 @@ bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' eth5 5005 10.75.0.2 10.75.0.1 24 
 grep -qx "nameserver 10.75.0.53" "$TMP/hand-state/dns/resolv.conf" \
 	|| fail "the instance's resolv.conf lacks the DNS server: $(cat "$TMP/hand-state/dns/resolv.conf" 2>&1)"
 [ "$(sha256sum /etc/resolv.conf 2>/dev/null || echo none)" = "$before" ] || fail "/etc/resolv.conf was changed"
+
+say "frames the kernel drops for a host that reads nothing are counted: KernelDropsToHost, arcactl status"
+$PY -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(120)' "$TMP/eth5.sock" &
+STALLED=$!
+on_exit "kill $STALLED"
+wait_for "eth5 connected" prop_is eth5 State '"connected"'
+# A neighbour that never answers ARP: every datagram goes out on eth5. The
+# daemon stops reading once the host's socket is full, the TAP's queue
+# fills, and the rest are the kernel's to drop.
+ip -n "$NS" neigh replace 10.75.0.1 lladdr 02:00:00:00:00:01 dev eth5
+ip netns exec "$NS" $PY -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(20000):
+    try:
+        s.sendto(bytes(1000), ("10.75.0.1", 9))
+    except OSError:
+        pass'
+tap_dropped() { ip -n "$NS" -j -s link show eth5 | $PY -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])'; }
+# The TAP may drop a frame more (IPv6 chatter) while the daemon is asked:
+# what it says lies between what the TAP said before and after.
+before=$(tap_dropped)
+got=$(prop eth5 KernelDropsToHost)
+status=$("$BUILD/src/arcactl/arcactl" --bus="$TMP/hand.bus" status eth5)
+after=$(tap_dropped)
+[ "$before" -gt 0 ] || fail "the TAP dropped nothing: the test did not fill its queue"
+[ "$got" -ge "$before" ] && [ "$got" -le "$after" ] \
+	|| fail "KernelDropsToHost is $got, the TAP dropped $before, then $after"
+shown=$(echo "$status" | sed -n 's/.*To host: .* \([0-9]*\) lost in the kernel$/\1/p')
+[ -n "$shown" ] && [ "$shown" -ge "$before" ] && [ "$shown" -le "$after" ] \
+	|| fail "arcactl status does not show the kernel's drops ($before to $after): $status"
+kill "$STALLED"
+
 kill -TERM "$arca_forwarderd_hand_PID"
 wait "$arca_forwarderd_hand_PID" || fail "the hand-run daemon exited with $?"
 [ ! -e "$TMP/hand-state/dns/resolv.conf" ] || fail "the instance's resolv.conf outlived its networks"
