@@ -337,6 +337,7 @@ DEFINE_U32_TYPE(field_type_vlan, 0U, 4094U, "use 1 to 4094, or 0 for untagged");
 DEFINE_U32_TYPE(field_type_prefix, 1U, PREFIX_MAX_IPV6, "at most 32 for IPv4, 128 for IPv6");
 DEFINE_U32_TYPE(field_type_mtu, 1U, UINT32_MAX, "give a number of bytes");
 DEFINE_U32_TYPE(field_type_u32, 0U, UINT32_MAX, "give a number");
+DEFINE_U32_TYPE(field_type_queue_length, 1U, 1000000U, "use 1 to 1000000 frames");
 
 /* Bytes: 1000 multiplies by K, M, G, T, as systemd's bandwidth settings. */
 

@@ -32,6 +32,7 @@ extern const FieldType field_type_vsock_port;       /* 1 to VMADDR_PORT_ANY - 1 
 extern const FieldType field_type_vlan;             /* 0 to 4094 */
 extern const FieldType field_type_mtu;              /* text: above 0 */
 extern const FieldType field_type_u32;
+extern const FieldType field_type_queue_length;     /* frames, 1 to 1000000 */
 extern const FieldType field_type_bytes;            /* uint64_t; text: 10K, 1M, ... */
 extern const FieldType field_type_bool;
 extern const FieldType field_type_framing;          /* Framing */

@@ -39,6 +39,10 @@ const Field host_port_fields[] = {
 	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
 	  .option = "--allowed-peers", .metavar = "CID[,CID...]",
 	  .help = "The vsock CIDs that may connect (default: 2,\nthe host)" },
+	{ .name = "TxQueueLength", .type = &field_type_queue_length, .offset = offsetof(HostPortSettings, tx_queue_length),
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
+	  .option = "--tx-queue-length", .metavar = "FRAMES",
+	  .help = "Frames the device may queue for its reader\n(default: 10000)" },
 	{}
 };
 
@@ -74,6 +78,8 @@ int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool h
 	s->lock_mac = have_mac && s->lock_mac != 0;
 	if (s->framing < 0)
 		s->framing = FRAMING_LENGTH32;
+	if (s->tx_queue_length == 0)
+		s->tx_queue_length = HOST_PORT_TX_QUEUE_LENGTH_DEFAULT;
 	return 0;
 }
 
@@ -324,6 +330,20 @@ static int host_port_start_link(HostPort *p) {
 	return link_new(&p->link, p->event, d->fd, p->conn_fd, &config, on_link_end, p);
 }
 
+/* TxQueueLength: the device's queue to whoever reads it (the daemon, for
+ * a TAP it holds; Open vSwitch, for its internal port). A device that
+ * keeps its own costs frames, not the connection: it is said. */
+static void host_port_set_tx_queue_length(HostPort *p) {
+	int r;
+
+	if (!p->nl || p->device->ifindex <= 0)
+		return;
+	r = netdev_set_tx_queue_length(p->nl, p->device->ifindex, p->settings->tx_queue_length);
+	if (r < 0)
+		log_warning_errno(r, "%s: Failed to set the transmit queue of %s to %" PRIu32 " frames: %m",
+		                  p->name, strna(p->device->what), p->settings->tx_queue_length);
+}
+
 static void on_device_opened(Device *d, int error, void *userdata) {
 	HostPort *p = userdata;
 	char message[256];
@@ -338,6 +358,7 @@ static void on_device_opened(Device *d, int error, void *userdata) {
 	if (p->conn_fd < 0)
 		return host_port_release(p, false);
 
+	host_port_set_tx_queue_length(p);
 	r = host_port_start_link(p);
 	if (r < 0) {
 		snprintf(message, sizeof(message), "Failed to start forwarding: %s", strerror(-r));

@@ -57,7 +57,12 @@ typedef struct HostPortSettings {
 	uint64_t rate_limit;            /* RateLimit: bytes per second each way; 0: none */
 	int lock_mac;                   /* LockMAC; -1: not given */
 	PeerAllowlist allowed_peers;    /* AllowedPeers; none: the host */
+	uint32_t tx_queue_length;       /* TxQueueLength, frames; 0: not given */
 } HostPortSettings;
+
+/* Frames the device may queue for whoever reads it (txqueuelen): room for
+ * the bursts of a TCP window while the reader catches up. */
+#define HOST_PORT_TX_QUEUE_LENGTH_DEFAULT 10000U
 
 extern const Field host_port_fields[];
 

@@ -172,6 +172,18 @@ int netdev_configure(struct nl_sock *sk, int ifindex, const struct ether_addr *m
 	return netdev_errno(r);
 }
 
+int netdev_set_tx_queue_length(struct nl_sock *sk, int ifindex, uint32_t frames) {
+	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL, *change = NULL;
+
+	orig = rtnl_link_alloc();
+	change = rtnl_link_alloc();
+	if (!orig || !change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, ifindex);
+	rtnl_link_set_txqlen(change, frames);
+	return netdev_errno(rtnl_link_change(sk, orig, change, 0));
+}
+
 int netdev_set_ipv6_link_local(struct nl_sock *sk, int ifindex, bool on) {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL, *change = NULL;
 	int r;

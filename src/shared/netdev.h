@@ -39,6 +39,9 @@ int netdev_find_address(struct nl_sock *sk, int family, const union in_addr_unio
  * (received), as its link statistics count them since it was made. */
 int netdev_get_dropped(struct nl_sock *sk, int ifindex, uint64_t *ret_tx, uint64_t *ret_rx);
 
+/* The length of the device's transmit queue, in frames (txqueuelen). */
+int netdev_set_tx_queue_length(struct nl_sock *sk, int ifindex, uint32_t frames);
+
 /* The device's MTU, or -ENODEV. */
 int netdev_get_mtu(struct nl_sock *sk, int ifindex);
 

@@ -264,6 +264,12 @@ time.sleep(120)' "$TMP/eth5.sock" &
 STALLED=$!
 on_exit "kill $STALLED"
 wait_for "eth5 connected" prop_is eth5 State '"connected"'
+ip -n "$NS" link show eth5 | grep -q "qlen 10000" || fail "eth5's queue is not TxQueueLength's default: $(ip -n "$NS" link show eth5)"
+out=$(bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' eth6 5006 10.74.0.2 10.74.0.1 24 \
+	"{\"Listen\": [\"s\", \"$TMP/eth6.sock\"], \"TxQueueLength\": [\"u\", 2000000]}" 2>&1) \
+	&& fail "a TxQueueLength of 2000000 was taken"
+grep -q "use 1 to 1000000 frames" <<<"$out" || fail "a TxQueueLength of 2000000 was refused without the rule: $out"
+no_device eth6 || fail "eth6 was made although refused"
 # A neighbour that never answers ARP: every datagram goes out on eth5. The
 # daemon stops reading once the host's socket is full, the TAP's queue
 # fills, and the rest are the kernel's to drop.

@@ -80,6 +80,8 @@ for want in "iface-id=iface-$ID" 'attached-mac="02:42:ac:12:00:02"' "arca-networ
 	case "$ids" in *"$want"*) ;; *) fail "external_ids lack $want: $ids" ;; esac
 done
 [ "$(ovs-vsctl --db="$OVS_DB" get Interface "$PORT" type)" = internal ] || fail "port is not internal"
+ip -n "$HELPER" link show "$PORT" | grep -q "qlen 10000" \
+	|| fail "the port's queue to Open vSwitch is not TxQueueLength's default: $(ip -n "$HELPER" link show "$PORT")"
 fwd=$(forwarded)
 ip netns exec "$PA" ping -c 3 -i 0.2 -W 2 10.55.0.2 >/dev/null || fail "ping from VLAN 100 through the relay failed"
 [ "$(forwarded)" = "$fwd" ] || fail "the helper's stack routed frames meant for the container"
@@ -194,12 +196,13 @@ ip -n "$HELPER" link set "lb$ID" up
 add_peer_ns "arca-pc-$ID" 10.56.0.1/24
 ip -n "$HELPER" link set "$PEER_PORT" master "lb$ID"
 start_relay 5003 "lb$ID" "b$ID" 02:42:ac:12:00:03 0 \
-	"{\"Listen\": [\"s\", \"$TMP/r3.sock\"], \"Backend\": [\"s\", \"bridge\"]}" >/dev/null
+	"{\"Listen\": [\"s\", \"$TMP/r3.sock\"], \"Backend\": [\"s\", \"bridge\"], \"TxQueueLength\": [\"u\", 2500]}" >/dev/null
 expect_error org.arca.Error.NoSuchBridge start_relay 5004 "$PEER_PORT" "c$ID" "" 0 \
 	"{\"Listen\": [\"s\", \"$TMP/r4.sock\"], \"Backend\": [\"s\", \"bridge\"]}"
 start_host h4 "$TMP/r3.sock" 10.56.0.2 02:42:ac:12:00:03
 wait_for "relay 5003 connected" prop_is 5003 State '"connected"'
 ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"
+ip -n "$HELPER" link show "b$ID" | grep -q "qlen 2500" || fail "b$ID's queue is not the TxQueueLength given"
 ! ip -n "$HELPER" addr show "b$ID" | grep -q inet6 || fail "the helper has an IPv6 address on b$ID"
 ip netns exec "arca-pc-$ID" ping -c 2 -i 0.2 -W 2 10.56.0.2 >/dev/null || fail "ping over the Linux bridge failed"
 stop_host h4
