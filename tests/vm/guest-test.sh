@@ -198,7 +198,7 @@ step "apt-get purge of the packages" apt-get purge -y arca-forwarderd arca-relay
 ours() {
 	ls -d /lib/systemd/system/arca-* /usr/lib/systemd/system/arca-* /etc/systemd/system/*/arca-* \
 		/usr/share/dbus-1/*/org.arca.* /usr/libexec/arca-* /usr/bin/arcactl \
-		/usr/share/man/man*/arca* /etc/arca /run/arca /var/lib/arca 2>/dev/null
+		/usr/share/man/man*/arca* /etc/arca /run/arca /var/lib/arca 2>/dev/null | grep -v arca-vm-test
 	systemctl list-units --all --plain --no-legend 'arca-*' | grep -v '^arca-vm-test'
 }
 nothing_left() {
