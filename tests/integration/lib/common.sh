@@ -177,3 +177,19 @@ check_contract() {
 	echo "$xml" | "$PY" "$LIB/dbus-xml-diff.py" "$TOP/dbus/$3.xml" "$3" \
 		|| fail "$3 differs from dbus/$3.xml"
 }
+
+# with_rcvbuf BYTES COMMAND...: COMMAND with the host's
+# net.core.rmem_default at BYTES, put back after (on exit too). A packet
+# socket's receive buffer is that default when it is made, and nothing
+# else sets the one ovs-vswitchd reads a veth port through; a network
+# namespace only reads the host's. At 212992 bytes it overflows under one
+# TCP stream: thousands of drops (ss -0 -m: d...) and as many retransmits.
+with_rcvbuf() {
+	local bytes=$1 old
+	shift
+	old=$(sysctl -n net.core.rmem_default)
+	on_exit "sysctl -qw net.core.rmem_default=$old"
+	sysctl -qw net.core.rmem_default="$bytes"
+	"$@"
+	sysctl -qw net.core.rmem_default="$old"
+}

@@ -208,23 +208,15 @@ start_ovn_chassis() {
 		ovs-vsctl --db="$db" --timeout=1 br-exists br-int
 }
 
-# ovs-vswitchd reads ul0 through a packet socket whose receive buffer is
-# net.core.rmem_default (212992 bytes here), and a TCP stream through the
-# tunnel overflows it: tens of thousands of drops (ss -0 -m: d...) and as
-# many retransmits in a few seconds, at about the same throughput. Nothing
-# sets that buffer but the default when the socket is made, and a network
-# namespace only reads the host's, so with OVN_UNDERLAY_RCVBUF=BYTES the
-# host's default is that for the moment ovs-vswitchd opens ul0 (ovs-vsctl
-# returns once it has), then put back, on exit too.
+# ovs-vswitchd reads ul0 through a packet socket that a TCP stream through
+# the tunnel overflows (see with_rcvbuf): with OVN_UNDERLAY_RCVBUF=BYTES
+# its buffer is that (ovs-vsctl returns once ovs-vswitchd opened ul0).
 ovn_add_underlay_port() {
-	local old=
 	if [ -n "${OVN_UNDERLAY_RCVBUF:-}" ]; then
-		old=$(sysctl -n net.core.rmem_default)
-		on_exit "sysctl -qw net.core.rmem_default=$old"
-		sysctl -qw net.core.rmem_default="$OVN_UNDERLAY_RCVBUF"
+		with_rcvbuf "$OVN_UNDERLAY_RCVBUF" ovn_vsctl "$1" add-port br-phy ul0
+	else
+		ovn_vsctl "$1" add-port br-phy ul0
 	fi
-	ovn_vsctl "$1" add-port br-phy ul0
-	[ -z "$old" ] || sysctl -qw net.core.rmem_default="$old"
 }
 
 # ovn_vsctl NAME ARGS...: ovs-vsctl on chassis NAME's database.

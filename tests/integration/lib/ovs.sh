@@ -54,10 +54,10 @@ add_peer_ns() {
 add_ovs_peer() {
 	local bridge=$1 ns=$2 addr=$3 vlan=${4:-0}
 	add_peer_ns "$ns" "$addr"
-	local host=$PEER_PORT
-	if [ "$vlan" -gt 0 ]; then
-		ovs-vsctl --db="$OVS_DB" --timeout=10 add-port "$bridge" "$host" tag="$vlan"
-	else
-		ovs-vsctl --db="$OVS_DB" --timeout=10 add-port "$bridge" "$host"
-	fi
+	local host=$PEER_PORT tag=()
+	[ "$vlan" -eq 0 ] || tag=(tag="$vlan")
+	# Room in ovs-vswitchd's socket on the veth for a TCP window (see
+	# with_rcvbuf), as a port of a real network has.
+	with_rcvbuf "${OVS_PEER_RCVBUF:-4194304}" \
+		ovs-vsctl --db="$OVS_DB" --timeout=10 add-port "$bridge" "$host" "${tag[@]}"
 }
