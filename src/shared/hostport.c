@@ -60,9 +60,23 @@ int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool h
                                 sd_bus_error *error) {
 	char text[SOCKET_ADDRESS_STRING_MAX];
 	SocketAddress a;
+	int r;
 
 	if (s->listen && s->listen_fd >= 0)
 		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGUMENT, "Give either Listen or ListenFD, not both.");
+	if (s->listen_fd >= 0) {
+		/* Named up front, as Listen would be: one socket cannot
+		 * serve two objects. */
+		r = listener_check_fd(s->listen_fd, &a);
+		if (r < 0)
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "ListenFD must be a listening AF_VSOCK or AF_UNIX stream socket: %s.",
+			                         strerror(-r));
+		socket_address_format(&a, text, sizeof(text));
+		s->listen = strdup(text);
+		if (!s->listen)
+			return -ENOMEM;
+	}
 	if (!s->listen && s->listen_fd < 0) {
 		(void) socket_address_vsock(&a, VMADDR_CID_ANY, vsock_port);
 		socket_address_format(&a, text, sizeof(text));
@@ -432,7 +446,8 @@ static int host_port_listen(HostPort *p, sd_bus_error *error) {
 		r = listener_new_from_fd(&p->listener, p->event, TAKE_FD(s->listen_fd), on_host_connect, p);
 		if (r < 0)
 			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-			                         "ListenFD is not a listening stream socket: %s.", strerror(-r));
+			                         "ListenFD must be a listening AF_VSOCK or AF_UNIX stream socket: %s.",
+			                         strerror(-r));
 	} else {
 		r = socket_address_parse(&a, s->listen);
 		if (r < 0)

@@ -155,12 +155,10 @@ int listener_new(Listener **ret, sd_event *event, const SocketAddress *address,
 	return 0;
 }
 
-int listener_new_from_fd(Listener **ret, sd_event *event, int fd,
-                         ListenerAcceptHandler handler, void *userdata) {
-	_cleanup_close_ int owned = fd;
-	_cleanup_(listener_freep) Listener *l = NULL;
-	int type = 0, accepting = 0, flags, r;
+int listener_check_fd(int fd, SocketAddress *ret) {
+	int type = 0, accepting = 0;
 	socklen_t len = sizeof(type);
+	SocketAddress a = { .size = sizeof(a.un) };
 
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
 		return -errno;
@@ -169,6 +167,24 @@ int listener_new_from_fd(Listener **ret, sd_event *event, int fd,
 		return -errno;
 	if (type != SOCK_STREAM || !accepting)
 		return -EINVAL;
+	if (getsockname(fd, &a.sa, &a.size) < 0)
+		return -errno;
+	if (a.sa.sa_family != AF_UNIX && a.sa.sa_family != AF_VSOCK)
+		return -EAFNOSUPPORT;
+	if (ret)
+		*ret = a;
+	return 0;
+}
+
+int listener_new_from_fd(Listener **ret, sd_event *event, int fd,
+                         ListenerAcceptHandler handler, void *userdata) {
+	_cleanup_close_ int owned = fd;
+	_cleanup_(listener_freep) Listener *l = NULL;
+	int flags, r;
+
+	r = listener_check_fd(fd, NULL);
+	if (r < 0)
+		return r;
 
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)

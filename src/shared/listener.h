@@ -46,5 +46,10 @@ DEFINE_POINTER_CLEANUP(Listener, listener_free);
 int listener_get_fd(const Listener *l);
 const SocketAddress *listener_get_address(const Listener *l);
 
+/* Whether fd is a listening AF_UNIX or AF_VSOCK stream socket (-EINVAL: not
+ * a listening stream socket; -EAFNOSUPPORT: of another family), and where
+ * it listens. */
+int listener_check_fd(int fd, SocketAddress *ret);
+
 /* While disabled, connections wait in the kernel's backlog. */
 int listener_set_enabled(Listener *l, bool enabled);

@@ -130,20 +130,25 @@ static void object_unlink(Object *o) {
 }
 
 static void on_port_stopped(HostPort *p, void *userdata) {
-	_cleanup_(object_freep) Object *o = userdata;
+	Object *o = userdata;
 	Daemon *d = o->daemon;
+	sd_bus_message *reply = TAKE_PTR(o->stop_reply);
 
 	object_unlink(o);
 	object_remove_state(o);
 	if (d->bus)
 		bus_server_emit_object_removed(d->bus, o->path);
 	log_info("%s: stopped.", o->name);
+	/* The device goes with the object (a TAP with its fd). */
+	object_free(o);
 	if (d->type->objects_changed)
 		d->type->objects_changed(d);
 	daemon_notify_status(d);
 	/* Last: when the caller hears, all is done. */
-	if (o->stop_reply)
-		(void) sd_bus_reply_method_return(o->stop_reply, NULL);
+	if (reply) {
+		(void) sd_bus_reply_method_return(reply, NULL);
+		sd_bus_message_unref(reply);
+	}
 }
 
 static int object_path(const ObjectSchema *t, const char *key, char **ret) {
