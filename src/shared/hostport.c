@@ -65,17 +65,11 @@ int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool h
 	if (s->listen && s->listen_fd >= 0)
 		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGUMENT, "Give either Listen or ListenFD, not both.");
 	if (s->listen_fd >= 0) {
-		/* Named up front, as Listen would be: one socket cannot
-		 * serve two objects. */
-		r = listener_check_fd(s->listen_fd, &a);
+		r = listener_check_fd(s->listen_fd, NULL);
 		if (r < 0)
 			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
 			                         "ListenFD must be a listening AF_VSOCK or AF_UNIX stream socket: %s.",
 			                         strerror(-r));
-		socket_address_format(&a, text, sizeof(text));
-		s->listen = strdup(text);
-		if (!s->listen)
-			return -ENOMEM;
 	}
 	if (!s->listen && s->listen_fd < 0) {
 		(void) socket_address_vsock(&a, VMADDR_CID_ANY, vsock_port);

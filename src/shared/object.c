@@ -8,6 +8,7 @@
 #include "conffile.h"
 #include "daemon.h"
 #include "fieldtype.h"
+#include "listener.h"
 #include "log.h"
 #include "object.h"
 #include "object-internal.h"
@@ -248,7 +249,10 @@ int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_e
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 int object_settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	const ObjectSchema *t = d->type->schema;
+	char text[SOCKET_ADDRESS_STRING_MAX];
 	_cleanup_free_ char *key = NULL;
+	HostPortSettings *host;
+	SocketAddress a;
 	Object *other;
 	int r;
 
@@ -261,6 +265,17 @@ int object_settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	if (other)
 		return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE, "%s is where %s listens already; pick another "
 		                         "address.", object_host_settings(t, settings)->listen, other->name);
+	/* A ListenFD says where it listens only when asked: one socket
+	 * cannot serve two objects either. */
+	host = object_host_settings(t, settings);
+	if (host->listen_fd >= 0 && listener_check_fd(host->listen_fd, &a) >= 0) {
+		socket_address_format(&a, text, sizeof(text));
+		for (other = d->objects; other; other = other->next)
+			if (strcmp(strempty(object_host_settings(t, other->settings)->listen), text) == 0)
+				return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
+				                         "ListenFD listens on %s, where %s listens already; give "
+				                         "another socket.", text, other->name);
+	}
 	return 0;
 }
 #pragma GCC diagnostic pop

@@ -233,11 +233,14 @@ static void check_segment(const uint8_t *seg, size_t seg_len, const RefFrame *o)
 	assert(ref_tcp_checksums_valid(o->frame, &t));
 	assert(seg_len == t.end);
 
-	/* The offered frame, but for what segmentation makes anew. */
+	/* The offered frame, but for what segmentation makes anew, and the
+	 * urgent pointer, which means nothing without URG (no joined segment
+	 * has it) and which Linux's GRO does not compare either: the first
+	 * segment's goes to all. */
 	masked = malloc(t.end);
 	assert(masked);
 	memcpy(masked, o->frame, t.end);
-	memcpy(masked + t.tcp + 16, seg + t.tcp + 16, 2);
+	memcpy(masked + t.tcp + 16, seg + t.tcp + 16, 4);
 	if (!t.ipv6) {
 		memcpy(masked + REF_ETH_BYTES + 10, seg + REF_ETH_BYTES + 10, 2);
 		if (be16(o->frame + REF_ETH_BYTES + 6) & REF_IP_DF)

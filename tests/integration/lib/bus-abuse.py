@@ -420,7 +420,14 @@ class Target:
         return "s" if self.daemon == "forwarder" else "u"
 
     def path(self, key):
-        return "%s/%s" % (self.contract.prefix, key)
+        """The object's path, its key escaped as sd_bus_path_encode() does
+        (a port is a number, as it is)."""
+        key = str(key)
+        if not key:
+            return self.contract.prefix + "/_"
+        return "%s/%s" % (self.contract.prefix, "".join(
+            ch if ch.isascii() and ch.isalnum() else "".join("_%02x" % b for b in ch.encode())
+            for ch in key))
 
 
 class Abuser:
