@@ -112,26 +112,22 @@ static void fields_print(Fields *fs, FILE *f, const char *title) {
  * counters of one direction: Frames<dir>, Bytes<dir>, Errors<dir>,
  * Drops<dir>, KernelDrops<dir>. */
 static void traffic_field(Fields *fs, const Props *p, const char *label, const char *dir) {
-	char frames[32], bytes[32], errors[32], drops[32], kernel[32], b[FORMAT_BYTES_MAX];
+	char frames[32], bytes[32], errors[32], drops[32], kernel[32], b[FORMAT_BYTES_MAX], tail[96] = "";
 	uint64_t e, d, k;
-	bool have_errors, have_drops;
+	int n;
 
 	snprintf(frames, sizeof(frames), "Frames%s", dir);
 	snprintf(bytes, sizeof(bytes), "Bytes%s", dir);
 	snprintf(errors, sizeof(errors), "Errors%s", dir);
 	snprintf(drops, sizeof(drops), "Drops%s", dir);
 	snprintf(kernel, sizeof(kernel), "KernelDrops%s", dir);
-	have_errors = props_number(p, errors, &e);
-	have_drops = props_number(p, drops, &d);
-
-	if (have_errors && have_drops && props_number(p, kernel, &k))
-		field(fs, label, "%" PRIu64 " frames (%s), %" PRIu64 " errors, %" PRIu64 " dropped, %" PRIu64
-		      " lost in the kernel", number(p, frames), format_bytes(b, number(p, bytes)), e, d, k);
-	else if (have_errors && have_drops)
-		field(fs, label, "%" PRIu64 " frames (%s), %" PRIu64 " errors, %" PRIu64 " dropped",
-		      number(p, frames), format_bytes(b, number(p, bytes)), e, d);
-	else
-		field(fs, label, "%" PRIu64 " frames (%s)", number(p, frames), format_bytes(b, number(p, bytes)));
+	/* Each part where the daemon has its counters. */
+	if (props_number(p, errors, &e) && props_number(p, drops, &d)) {
+		n = snprintf(tail, sizeof(tail), ", %" PRIu64 " errors, %" PRIu64 " dropped", e, d);
+		if (props_number(p, kernel, &k))
+			snprintf(tail + n, sizeof(tail) - (size_t) n, ", %" PRIu64 " lost in the kernel", k);
+	}
+	field(fs, label, "%" PRIu64 " frames (%s)%s", number(p, frames), format_bytes(b, number(p, bytes)), tail);
 }
 
 static void peer_fields(Fields *fs, const Props *p) {

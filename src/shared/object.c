@@ -47,14 +47,12 @@ Object *object_find(Daemon *d, const char *key) {
 	return NULL;
 }
 
-Object *object_find_by(Daemon *d, const char *name, const void *settings) {
+/* The object whose setting name reads wanted, as the field formats it. */
+static Object *object_find_by_text(Daemon *d, const char *name, const char *wanted) {
 	const ObjectSchema *t = d->type->schema;
-	_cleanup_free_ char *wanted = NULL;
 	size_t offset;
 	const Field *f = fields_find(t->fields, 0, name, &offset);
 
-	if (field_format_value(f, (const uint8_t *) settings + offset, &wanted) < 0)
-		return NULL;
 	for (Object *o = d->objects; o; o = o->next) {
 		_cleanup_free_ char *value = NULL;
 
@@ -63,6 +61,17 @@ Object *object_find_by(Daemon *d, const char *name, const void *settings) {
 			return o;
 	}
 	return NULL;
+}
+
+Object *object_find_by(Daemon *d, const char *name, const void *settings) {
+	const ObjectSchema *t = d->type->schema;
+	_cleanup_free_ char *wanted = NULL;
+	size_t offset;
+	const Field *f = fields_find(t->fields, 0, name, &offset);
+
+	if (field_format_value(f, (const uint8_t *) settings + offset, &wanted) < 0)
+		return NULL;
+	return object_find_by_text(d, name, wanted);
 }
 
 Object *object_by_path(Daemon *d, const char *path) {
@@ -270,11 +279,11 @@ int object_settings_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	host = object_host_settings(t, settings);
 	if (host->listen_fd >= 0 && listener_check_fd(host->listen_fd, &a) >= 0) {
 		socket_address_format(&a, text, sizeof(text));
-		for (other = d->objects; other; other = other->next)
-			if (strcmp(strempty(object_host_settings(t, other->settings)->listen), text) == 0)
-				return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
-				                         "ListenFD listens on %s, where %s listens already; give "
-				                         "another socket.", text, other->name);
+		other = object_find_by_text(d, "Listen", text);
+		if (other)
+			return sd_bus_error_setf(error, BUS_ERROR_PORT_IN_USE,
+			                         "ListenFD listens on %s, where %s listens already; give "
+			                         "another socket.", text, other->name);
 	}
 	return 0;
 }
