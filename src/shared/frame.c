@@ -27,6 +27,18 @@ bool frame_decoder_owns(const FrameDecoder *d, const uint8_t *frame) {
 	return d->body && frame >= d->body && frame < d->body + d->max_bytes;
 }
 
+size_t frame_decoder_unfinished(const FrameDecoder *d, uint8_t *buf) {
+	if (d->header_have < FRAME_HEADER_BYTES) {
+		memcpy(buf, d->header, d->header_have);
+		return d->header_have;
+	}
+	/* A header that came whole in one read was never copied. */
+	unaligned_write_be32(buf, d->body_len);
+	if (d->body_have > 0)
+		memcpy(buf + FRAME_HEADER_BYTES, d->body, d->body_have);
+	return FRAME_HEADER_BYTES + d->body_have;
+}
+
 static int decoder_start_body(FrameDecoder *d, uint32_t len) {
 	if (len == 0 || len > d->max_bytes) {
 		d->broken = true;
@@ -185,6 +197,18 @@ int frame_queue_push(FrameQueue *q, const void *frame, size_t len) {
 
 	memcpy(slot, frame, len);
 	frame_queue_commit(q, len);
+	return 0;
+}
+
+int frame_queue_restore(FrameQueue *q, const void *data, size_t len) {
+	assert(frame_queue_empty(q));
+
+	if (len > q->size)
+		return -ENOBUFS;
+	if (len > 0)
+		memcpy(q->buf, data, len);
+	q->head = 0;
+	q->tail = len;
 	return 0;
 }
 

@@ -78,6 +78,12 @@ int frame_decoder_feed(FrameDecoder *d, const uint8_t *data, size_t size,
 /* True at a frame boundary: nothing of a frame has been seen yet. */
 bool frame_decoder_idle(const FrameDecoder *d);
 
+/* The bytes of the frame begun, as they came (its header, then its body so
+ * far), written to buf, which must hold FRAME_HEADER_BYTES + max_bytes;
+ * returns how many. Fed to a fresh decoder, they make it where this one
+ * is. */
+size_t frame_decoder_unfinished(const FrameDecoder *d, uint8_t *buf);
+
 /* True if frame, as handed to the handler, is in the decoder's own buffer
  * (it came split across reads): the same feed may reuse that buffer for
  * the next split frame, so a handler must be done with it on return. A
@@ -114,6 +120,11 @@ void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len);
 
 /* Copies a frame in; -ENOBUFS when full, -EMSGSIZE when too long or empty. */
 int frame_queue_push(FrameQueue *q, const void *frame, size_t len);
+
+/* Puts bytes already framed into an empty queue, to be written first: what
+ * another queue had pending, its first frame maybe partly written, so that
+ * the stream goes on inside that frame. -ENOBUFS if they do not fit. */
+int frame_queue_restore(FrameQueue *q, const void *data, size_t len);
 
 /* The bytes waiting to be written, and how many were written. */
 const uint8_t *frame_queue_pending(const FrameQueue *q, size_t *ret_len);

@@ -13,6 +13,7 @@
 #include "fdstore.h"
 #include "fieldtype.h"
 #include "frame.h"
+#include "handover.h"
 #include "hostport.h"
 #include "log.h"
 #include "netdev.h"
@@ -110,15 +111,13 @@ struct HostPort {
 	Link *link;
 	Capture *capture;               /* arcactl capture, across hosts; while no
 	                                 * host is there, it waits for one */
-	LinkStats stats;
-	/* Frames the kernel lost on the device's side (device_kernel_drops()):
-	 * what devices gone before counted, and what packet sockets did. */
-	struct nl_sock *nl;
-	uint64_t kernel_drops_to_host;
-	uint64_t kernel_drops_from_host;
-	uint64_t socket_drops;
-	uint64_t connections;
-	uint64_t refused;
+	/* Across hosts, and restarts through the fd store. */
+	PortCounters counters;
+	/* What the last daemon's link left unfinished on the host's stream,
+	 * for this host's link to go on with. */
+	LinkUnfinished unfinished;
+	ino_t unfinished_inode;         /* on this connection */
+	struct nl_sock *nl;             /* for device_kernel_drops() */
 	char *last_error;
 
 	/* What the fd store holds for us: whether, and which fd. */
@@ -193,6 +192,7 @@ static void host_port_sync_fds(HostPort *p) {
 
 static void host_port_drop_host(HostPort *p) {
 	p->link = link_free(p->link);
+	link_unfinished_done(&p->unfinished);
 	p->conn_fd = safe_close(p->conn_fd);
 	host_port_sync_fds(p);
 }
@@ -265,7 +265,7 @@ static void device_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *re
 	if (d->fd >= 0) {
 		if (getsockopt(d->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
 			packet_socket = true;
-			p->socket_drops += st.tp_drops;
+			p->counters.socket_drops += st.tp_drops;
 		}
 		if (p->nl && d->ifindex > 0)
 			(void) netdev_get_dropped(p->nl, d->ifindex, &tx, &rx);
@@ -277,8 +277,8 @@ static void device_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *re
 /* All the kernel lost, of this device and of those gone before. */
 static void host_port_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *ret_from_host) {
 	device_kernel_drops(p, ret_to_host, ret_from_host);
-	*ret_to_host += p->kernel_drops_to_host + p->socket_drops;
-	*ret_from_host += p->kernel_drops_from_host;
+	*ret_to_host += p->counters.kernel_drops_to_host + p->counters.socket_drops;
+	*ret_from_host += p->counters.kernel_drops_from_host;
 }
 
 static void host_port_close_device(HostPort *p, bool broken) {
@@ -287,8 +287,8 @@ static void host_port_close_device(HostPort *p, bool broken) {
 	/* A device that goes takes its counts with it: keep them. */
 	if (!p->device->ops->persistent) {
 		device_kernel_drops(p, &to_host, &from_host);
-		p->kernel_drops_to_host += to_host;
-		p->kernel_drops_from_host += from_host;
+		p->counters.kernel_drops_to_host += to_host;
+		p->counters.kernel_drops_from_host += from_host;
 	}
 	p->closing = true;
 	p->device_was_open = p->device->fd >= 0;
@@ -318,7 +318,7 @@ static int host_port_start_link(HostPort *p) {
 	const Device *d = p->device;
 	uint32_t max_ether = d->mtu > 0 ? d->mtu + ETHER_MTU_OVERHEAD : 0;
 	LinkConfig config = {
-		.stats = &p->stats,
+		.stats = &p->counters.link,
 		.max_frame_bytes = framing_max_frame_bytes(s->framing),
 		.header_bytes = s->framing == FRAMING_VNET ? VNET_HDR_BYTES : 0,
 		/* length32: the device's header stays here, and TCP segments
@@ -333,9 +333,19 @@ static int host_port_start_link(HostPort *p) {
 	/* What the container sends: from its own address only, with LockMAC. */
 	LinkFilter *container = p->container_side == LINK_SIDE_DEVICE ? &config.to_stream : &config.to_device;
 
+	int r;
+
 	container->lock_source = s->lock_mac > 0;
 	container->source = p->mac;
-	return link_new(&p->link, p->event, d->fd, p->conn_fd, &config, on_link_end, p);
+	r = link_new(&p->link, p->event, d->fd, p->conn_fd, &config, on_link_end, p);
+	if (r < 0)
+		return r;
+	/* Inside the frames the last daemon had under way, if any. */
+	r = link_resume(p->link, &p->unfinished);
+	link_unfinished_done(&p->unfinished);
+	if (r < 0)
+		p->link = link_free(p->link);
+	return r;
 }
 
 /* TxQueueLength: the device's queue to whoever reads it (the daemon, for
@@ -387,7 +397,6 @@ static void host_port_admit(HostPort *p, int fd, const Peer *peer) {
 
 	p->conn_fd = fd;
 	p->peer = *peer;
-	p->connections++;
 	host_port_sync_fds(p);
 	peer_format(peer, who, sizeof(who));
 	log_info("%s: host connected from %s.", p->name, who);
@@ -405,7 +414,7 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 
 	peer_format(peer, who, sizeof(who));
 	if (!peer_allowed(peer, &p->settings->allowed_peers)) {
-		p->refused++;
+		p->counters.refused++;
 		log_warning("%s: refusing connection from %s: not in AllowedPeers.", p->name, who);
 		host_port_changed(p);
 		return -EPERM;
@@ -419,11 +428,13 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 			host_port_drop_host(p);
 	}
 	if (p->conn_fd >= 0) {
-		p->refused++;
+		p->counters.refused++;
 		log_warning("%s: refusing connection from %s: a host is connected already.", p->name, who);
 		host_port_changed(p);
 		return -EBUSY;
 	}
+	/* An adopted host was counted by the daemon that admitted it. */
+	p->counters.connections++;
 	host_port_admit(p, TAKE_FD(conn), peer);
 	return 0;
 }
@@ -470,15 +481,68 @@ static int host_port_listen(HostPort *p, sd_bus_error *error) {
 	return 0;
 }
 
+/* Takes what the last daemon handed over: its counters, and what its link
+ * left unfinished on the host's stream. */
+static void host_port_take_handover(HostPort *p, int fd) {
+	char name[FDSTORE_NAME_MAX];
+	Handover h;
+	int r;
+
+	if (fd < 0)
+		return;
+	r = handover_read(fd, &h);
+	safe_close(fd);
+	/* Read once: its bytes belong to this moment of the stream. */
+	fdstore_name(name, HANDOVER_FD_PREFIX, p->fd_name);
+	(void) fdstore_drop(name);
+	if (r < 0) {
+		log_warning_errno(r, "%s: Failed to read what the last daemon handed over, counting from 0: %m",
+		                  p->name);
+		return;
+	}
+	p->counters = h.counters;
+	p->unfinished = h.unfinished;
+	p->unfinished_inode = h.stream_inode;
+}
+
+/* For the next daemon: the counters, and what the link has unfinished. */
+static void host_port_hand_over(HostPort *p) {
+	_cleanup_(handover_done) Handover h = { .counters = p->counters };
+	_cleanup_close_ int fd = -1;
+	char name[FDSTORE_NAME_MAX];
+	int r;
+
+	struct stat st;
+
+	if (p->link && fstat(p->conn_fd, &st) == 0) {
+		h.stream_inode = st.st_ino;
+		r = link_get_unfinished(p->link, &h.unfinished);
+	} else
+		r = 0;
+	if (r >= 0)
+		r = fd = handover_write(&h);
+	if (r >= 0) {
+		fdstore_name(name, HANDOVER_FD_PREFIX, p->fd_name);
+		r = fdstore_keep(fd, name);
+	}
+	if (r < 0)
+		log_warning_errno(r, "%s: Failed to hand the counters and the frames under way over to the "
+		                  "next daemon: %m", p->name);
+}
+
 /* A restarted daemon's port: an adopted connection is a host as any other,
  * whose device is open already where it was adopted too; an adopted
  * device without a host is let go. */
 static void host_port_adopt(HostPort *p, int conn_fd) {
 	_cleanup_close_ int conn = conn_fd;
+	struct stat st;
 	Peer peer;
 
 	if (conn >= 0 && (stream_get_peer(conn, &peer) < 0 || stream_prepare(conn) < 0))
 		conn = safe_close(conn);
+	if (conn < 0 || fstat(conn, &st) < 0 || st.st_ino != p->unfinished_inode)
+		/* What was under way went with its host. */
+		link_unfinished_done(&p->unfinished);
 	if (conn >= 0) {
 		/* The same fd as the store has: nothing to tell it. */
 		host_port_admit(p, TAKE_FD(conn), &peer);
@@ -494,6 +558,7 @@ int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config,
 	_cleanup_(host_port_freep) HostPort *p = NULL;
 	_cleanup_(device_freep) Device *d = device;
 	_cleanup_close_ int conn_fd = adopt ? adopt->conn_fd : -1;
+	_cleanup_close_ int handover_fd = adopt ? adopt->handover_fd : -1;
 	int r;
 
 	p = calloc(1, sizeof(*p));
@@ -535,6 +600,7 @@ int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config,
 	/* The service manager keeps one copy of a socket, however often
 	 * given. */
 	host_port_keep_fd(p, "listen", listener_get_fd(p->listener));
+	host_port_take_handover(p, TAKE_FD(handover_fd));
 	host_port_adopt(p, TAKE_FD(conn_fd));
 	*ret = TAKE_PTR(p);
 	return 0;
@@ -558,8 +624,10 @@ void host_port_stop(HostPort *p) {
 
 void host_port_shutdown(HostPort *p, bool restarting) {
 	if (restarting) {
-		/* The next daemon listens on the same socket. */
+		/* The next daemon listens on the same socket, and goes on
+		 * where this one stops. */
 		listener_keep_path(p->listener);
+		host_port_hand_over(p);
 		return;
 	}
 	device_shutdown(p->device);
@@ -569,6 +637,7 @@ HostPort *host_port_free(HostPort *p) {
 	if (!p)
 		return NULL;
 	link_free(p->link);
+	link_unfinished_done(&p->unfinished);
 	capture_free(p->capture);
 	safe_close(p->conn_fd);
 	device_free(p->device);
@@ -595,11 +664,11 @@ bool host_port_has_host(const HostPort *p) {
 }
 
 const LinkStats *host_port_get_stats(const HostPort *p) {
-	return &p->stats;
+	return &p->counters.link;
 }
 
 uint64_t host_port_get_refused(const HostPort *p) {
-	return p->refused;
+	return p->counters.refused;
 }
 
 const char *host_port_get_name(const HostPort *p) {
@@ -662,19 +731,19 @@ const sd_bus_vtable host_port_vtable[] = {
 	SD_BUS_PROPERTY("Peer", "s", property_peer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("PeerCID", "u", property_peer_cid, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastError", "s", NULL, offsetof(HostPort, last_error), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Connections", "t", NULL, offsetof(HostPort, connections), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Refused", "t", NULL, offsetof(HostPort, refused), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	COUNTER("FramesToHost", stats.to_stream.frames),
-	COUNTER("BytesToHost", stats.to_stream.bytes),
-	COUNTER("ErrorsToHost", stats.to_stream.errors),
-	COUNTER("DropsToHost", stats.to_stream.drops),
+	SD_BUS_PROPERTY("Connections", "t", NULL, offsetof(HostPort, counters.connections), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Refused", "t", NULL, offsetof(HostPort, counters.refused), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	COUNTER("FramesToHost", counters.link.to_stream.frames),
+	COUNTER("BytesToHost", counters.link.to_stream.bytes),
+	COUNTER("ErrorsToHost", counters.link.to_stream.errors),
+	COUNTER("DropsToHost", counters.link.to_stream.drops),
 	SD_BUS_PROPERTY("KernelDropsToHost", "t", property_kernel_drops, 0, 0),
-	COUNTER("FramesFromHost", stats.to_device.frames),
-	COUNTER("BytesFromHost", stats.to_device.bytes),
-	COUNTER("ErrorsFromHost", stats.to_device.errors),
-	COUNTER("DropsFromHost", stats.to_device.drops),
+	COUNTER("FramesFromHost", counters.link.to_device.frames),
+	COUNTER("BytesFromHost", counters.link.to_device.bytes),
+	COUNTER("ErrorsFromHost", counters.link.to_device.errors),
+	COUNTER("DropsFromHost", counters.link.to_device.drops),
 	SD_BUS_PROPERTY("KernelDropsFromHost", "t", property_kernel_drops, 0, 0),
-	COUNTER("ProtocolErrors", stats.to_device.protocol_errors),
+	COUNTER("ProtocolErrors", counters.link.to_device.protocol_errors),
 	SD_BUS_METHOD_WITH_NAMES("Capture", "a{sv}", SD_BUS_PARAM(options), "h", SD_BUS_PARAM(pipe),
 	                         method_capture, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END

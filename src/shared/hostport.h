@@ -109,12 +109,13 @@ typedef struct HostPortConfig {
 } HostPortConfig;
 
 /* What a restarted daemon got back from the fd store, -1 where nothing:
- * the host's connection, and the number the device's fd had when it was
+ * the host's connection, the number the device's fd had when it was
  * handed to the device's provider (who took it, or found it no good and
- * closed it). */
+ * closed it), and the last daemon's handover (handover.h). */
 typedef struct HostPortAdopt {
 	int conn_fd;
 	int dev_fd;
+	int handover_fd;
 } HostPortAdopt;
 
 /*

@@ -626,6 +626,61 @@ const LinkStats *link_get_stats(const Link *l) {
 	return l->stats;
 }
 
+int link_get_unfinished(const Link *l, LinkUnfinished *ret) {
+	_cleanup_free_ uint8_t *from = NULL, *to = NULL;
+	const uint8_t *pending;
+	size_t from_len, to_len;
+
+	from = malloc(FRAME_HEADER_BYTES + l->max_bytes);
+	if (!from)
+		return -ENOMEM;
+	from_len = frame_decoder_unfinished(&l->decoder, from);
+	pending = frame_queue_pending(&l->queue, &to_len);
+	if (to_len > 0) {
+		to = malloc(to_len);
+		if (!to)
+			return -ENOMEM;
+		memcpy(to, pending, to_len);
+	}
+	*ret = (LinkUnfinished) {
+		.from_stream = TAKE_PTR(from),
+		.from_stream_len = from_len,
+		.to_stream = TAKE_PTR(to),
+		.to_stream_len = to_len,
+	};
+	return 0;
+}
+
+static int refuse_whole_frame(const uint8_t *frame, size_t len, void *userdata) {
+	return -EINVAL;
+}
+
+int link_resume(Link *l, const LinkUnfinished *u) {
+	int r;
+
+	if (!frame_decoder_idle(&l->decoder) || !frame_queue_empty(&l->queue))
+		return -EBUSY;
+	r = frame_decoder_feed(&l->decoder, u->from_stream, u->from_stream_len, refuse_whole_frame, NULL);
+	if (r == -EBADMSG)
+		r = -EINVAL;
+	if (r >= 0)
+		r = frame_queue_restore(&l->queue, u->to_stream, u->to_stream_len);
+	if (r < 0) {
+		/* A decoder fed half is no good: start again. */
+		frame_decoder_done(&l->decoder);
+		frame_decoder_init(&l->decoder, l->max_bytes);
+		return r;
+	}
+	link_update(l);
+	return 0;
+}
+
+void link_unfinished_done(LinkUnfinished *u) {
+	free(u->from_stream);
+	free(u->to_stream);
+	*u = (LinkUnfinished) {};
+}
+
 static void direction_set_rate(Direction *d, uint64_t rate, uint64_t now) {
 	ratelimit_init(&d->limit, rate, 0, now);
 	if (d->paused) {

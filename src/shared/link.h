@@ -112,6 +112,28 @@ DEFINE_POINTER_CLEANUP(Link, link_free);
 
 const LinkStats *link_get_stats(const Link *link);
 
+/*
+ * What a link holds that its fds do not: the bytes of a frame begun on the
+ * stream (from_stream) and those framed for it but not yet written, the
+ * first frame maybe partly (to_stream). A daemon that restarts hands them
+ * to the next one's link on the same fds, which goes on with them
+ * (link_resume()), so that neither side of the stream sees it torn.
+ */
+typedef struct LinkUnfinished {
+	uint8_t *from_stream;
+	size_t from_stream_len;
+	uint8_t *to_stream;
+	size_t to_stream_len;
+} LinkUnfinished;
+
+/* Copies what link has unfinished; -ENOMEM. */
+int link_get_unfinished(const Link *link, LinkUnfinished *ret);
+/* Goes on with what another link left unfinished, before anything else of
+ * its own: -EINVAL for from_stream bytes that hold a whole frame or break
+ * the framing, -ENOBUFS for to_stream bytes its queue cannot hold. */
+int link_resume(Link *link, const LinkUnfinished *u);
+void link_unfinished_done(LinkUnfinished *u);
+
 /* Changes the rate limits (bytes per second, 0: none) of a running link:
  * from now on, with a full bucket, and a direction paused by the old
  * limit reads again at once. */

@@ -8,6 +8,7 @@
 #include "conffile.h"
 #include "daemon.h"
 #include "fieldtype.h"
+#include "handover.h"
 #include "listener.h"
 #include "log.h"
 #include "object.h"
@@ -207,9 +208,11 @@ int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_e
 
 	adopt.conn_fd = take_fd(store, "conn", o->key);
 	adopt.dev_fd = take_fd(store, DEVICE_FD_PREFIX, o->key);
+	adopt.handover_fd = take_fd(store, HANDOVER_FD_PREFIX, o->key);
 	r = d->type->ops->setup(o, adopt.dev_fd, &device, error);
 	if (r < 0) {
 		safe_close(adopt.conn_fd);
+		safe_close(adopt.handover_fd);
 		return r;
 	}
 	HostPortConfig config = {

@@ -33,7 +33,9 @@ grep -q "Serving D-Bus peer-to-peer on the passed socket" "$TMP/service-manager.
 
 bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' eth0 5000 10.66.0.2 10.66.0.1 24 \
 	"{\"Listen\": [\"s\", \"$TMP/eth0.sock\"]}" >/dev/null
-"$PY" "$LIB/frame-peer.py" --connect "$TMP/eth0.sock" --ip 10.66.0.1 >"$TMP/peer.out" &
+mac=$(ip netns exec "$NS" cat /sys/class/net/eth0/address)
+"$PY" "$LIB/frame-peer.py" --connect "$TMP/eth0.sock" --ip 10.66.0.1 --ping-container 10.66.0.2 "$mac" \
+	>"$TMP/peer.out" &
 PEER=$!
 on_exit "kill $PEER"
 wait_for "the host" prop_is eth0 State '"connected"'
@@ -56,6 +58,25 @@ grep -q "eth0: restored, connected" "$TMP/service-manager.log" || fail "the conn
 kill -0 "$PEER" || fail "the host's connection was dropped"
 [ "$(ip netns exec "$NS" cat /sys/class/net/eth0/ifindex)" = "$ifindex" ] || fail "the device was made anew"
 prop_is eth0 State '"connected"' || fail "eth0 is not connected after the restart"
+
+say "restart while the host has sent half a frame: it arrives whole, the counters go on"
+counters() { for c in FramesFromHost FramesToHost Connections; do prop eth0 $c; done | tr '\n' ' '; }
+read -r from_before to_before connections_before <<<"$(counters)"
+old=$(daemon_pid)
+kill -USR1 "$PEER"
+sleep 0.5
+kill -HUP "$service_manager_PID"
+wait_for "a new daemon" sh -c "[ \"\$(cat $TMP/sm/pid)\" != $old ] && test -e $TMP/sm/ready"
+grep -q "eth0: restored, connected" "$TMP/service-manager.log" || fail "the connection was not adopted"
+kill -USR2 "$PEER"
+wait_for "the container's answer to the request cut by the restart" grep -qx "echo-reply 1" "$TMP/peer.out"
+read -r from_after to_after connections_after <<<"$(counters)"
+echo "   frames from the host $from_before -> $from_after, to it $to_before -> $to_after"
+[ "$from_after" -gt "$from_before" ] && [ "$to_after" -gt "$to_before" ] \
+	|| fail "the counters went back or stood still across the restart"
+[ "$connections_after" = "$connections_before" ] || fail "Connections $connections_before -> $connections_after"
+prop_is eth0 ProtocolErrors 0 || fail "the daemon saw the framing broken: $(prop eth0 ProtocolErrors)"
+[ "$(grep -c '^connected' "$TMP/peer.out")" -eq 1 ] || fail "the host had to reconnect"
 
 say "stop: with the service manager gone, its fd store closes and the device goes"
 kill -TERM "$service_manager_PID"

@@ -124,6 +124,84 @@ static void test_decoder_every_pair_of_cuts(void **state) {
 		}
 }
 
+/* Cut anywhere, a decoder's unfinished bytes fed to a new one make it go
+ * on as the first would have: a daemon's restart inside a frame. */
+static void test_decoder_unfinished_goes_on_in_a_new_decoder(void **state) {
+	static uint8_t buf[1024], unfinished[FRAME_HEADER_BYTES + 2048];
+	size_t size = build_stream(buf, 3, 5);
+
+	for (size_t cut = 0; cut <= size; cut++)
+		for (size_t whole_header = 0; whole_header < 2; whole_header++) {
+			static Collected c;
+			FrameDecoder a, b;
+			size_t n;
+
+			memset(&c, 0, sizeof(c));
+			frame_decoder_init(&a, 2048);
+			frame_decoder_init(&b, 2048);
+			if (whole_header)
+				assert_int_equal(frame_decoder_feed(&a, buf, cut, collect, &c), 0);
+			else
+				/* Byte by byte: headers come in pieces too. */
+				for (size_t i = 0; i < cut; i++)
+					assert_int_equal(frame_decoder_feed(&a, buf + i, 1, collect, &c), 0);
+			n = frame_decoder_unfinished(&a, unfinished);
+			assert_int_equal(n == 0, frame_decoder_idle(&a));
+			assert_int_equal(frame_decoder_feed(&b, unfinished, n, collect, &c), 0);
+			assert_int_equal(frame_decoder_feed(&b, buf + cut, size - cut, collect, &c), 0);
+			assert_true(frame_decoder_idle(&b));
+			assert_frames(&c, 3, 5);
+			frame_decoder_done(&a);
+			frame_decoder_done(&b);
+		}
+}
+
+/* A queue restored with another's pending bytes writes them first, then
+ * its own frames. */
+static void test_queue_restore_goes_on_inside_a_frame(void **state) {
+	static uint8_t frame[300], out[8192];
+	static Collected c;
+	FrameQueue a, b;
+	FrameDecoder d;
+	const uint8_t *p;
+	size_t len, out_len;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(frame_queue_init(&a, 4096, 2048), 0);
+	assert_int_equal(frame_queue_init(&b, 4096, 2048), 0);
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t j = 0; j < 60 + i * 37; j++)
+			frame[j] = (uint8_t) (i * 7 + j);
+		assert_int_equal(frame_queue_push(&a, frame, 60 + i * 37), 0);
+	}
+	/* Written up to the middle of the first frame. */
+	p = frame_queue_pending(&a, &len);
+	memcpy(out, p, 30);
+	out_len = 30;
+	frame_queue_advance(&a, 30);
+
+	p = frame_queue_pending(&a, &len);
+	assert_int_equal(frame_queue_restore(&b, p, len), 0);
+	for (size_t j = 0; j < 60 + 2 * 37; j++)
+		frame[j] = (uint8_t) (2 * 7 + j);
+	assert_int_equal(frame_queue_push(&b, frame, 60 + 2 * 37), 0);
+	p = frame_queue_pending(&b, &len);
+	memcpy(out + out_len, p, len);
+	out_len += len;
+
+	frame_decoder_init(&d, 2048);
+	assert_int_equal(frame_decoder_feed(&d, out, out_len, collect, &c), 0);
+	assert_frames(&c, 3, 60);
+	frame_decoder_done(&d);
+
+	/* More than the queue holds. */
+	frame_queue_done(&b);
+	assert_int_equal(frame_queue_init(&b, 4096, 2048), 0);
+	assert_int_equal(frame_queue_restore(&b, out, b.size + 1), -ENOBUFS);
+	frame_queue_done(&a);
+	frame_queue_done(&b);
+}
+
 static void test_decoder_zero_length_is_protocol_error(void **state) {
 	uint8_t buf[] = { 0, 0, 0, 1, 0xaa, 0, 0, 0, 0, 0, 0, 0, 1, 0xbb };
 	static Collected c;
@@ -343,6 +421,8 @@ int main(void) {
 		cmocka_unit_test(test_decoder_frame_split_at_every_byte),
 		cmocka_unit_test(test_decoder_one_byte_at_a_time),
 		cmocka_unit_test(test_decoder_every_pair_of_cuts),
+		cmocka_unit_test(test_decoder_unfinished_goes_on_in_a_new_decoder),
+		cmocka_unit_test(test_queue_restore_goes_on_inside_a_frame),
 		cmocka_unit_test(test_decoder_zero_length_is_protocol_error),
 		cmocka_unit_test(test_decoder_length_above_maximum),
 		cmocka_unit_test(test_decoder_handler_error_stops),

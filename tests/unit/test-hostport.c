@@ -392,7 +392,7 @@ static void test_adopted_connection_forwards_at_once(void **state) {
 	 * taken by its provider. */
 	test_device_make(device);
 	adopted_dev = device->device.fd;
-	fixture_start(f, device, &(HostPortAdopt) { .conn_fd = pair[0], .dev_fd = adopted_dev });
+	fixture_start(f, device, &(HostPortAdopt) { .conn_fd = pair[0], .dev_fd = adopted_dev, .handover_fd = -1 });
 	assert_int_equal(host_port_get_state(f->port), HOST_PORT_CONNECTED);
 	check_forwarding(f, pair[1], 0x51);
 	/* Nothing the store has was dropped, or given twice. */
@@ -408,7 +408,7 @@ static void test_adopted_device_without_host_is_closed(void **state) {
 
 	fixture_reset(f);
 	test_device_make(device);
-	fixture_start(f, device, &(HostPortAdopt) { .conn_fd = -1, .dev_fd = device->device.fd });
+	fixture_start(f, device, &(HostPortAdopt) { .conn_fd = -1, .dev_fd = device->device.fd, .handover_fd = -1 });
 	run_until(f, host_port_get_state(f->port) == HOST_PORT_LISTENING);
 	assert_int_equal(f->device->closes, 1);
 	assert_string_equal(store_read(), "+listen-t1\n-dev-t1\n");

@@ -4,6 +4,11 @@ speaks length32 frames. It answers ARP, IPv6 neighbour solicitations and
 pings for one address, as a gateway on the far side of the host would, so
 that a ping from the container's side crosses the daemon both ways.
 
+With --ping-container, it also pings the container, one echo request per
+SIGUSR1, sent in two halves: the first at the signal, the rest at SIGUSR2,
+so that a daemon may restart while it holds half a frame; each reply is
+printed as "echo-reply SEQ".
+
 On exit (SIGTERM, or the daemon hanging up) it prints one line of counts:
 frames_in=N frames_out=N arp=N icmp=N
 """
@@ -54,6 +59,10 @@ class Peer:
     def on_ipv4(self, src, p):
         ihl = (p[0] & 0x0F) * 4
         proto, saddr, daddr = p[9], p[12:16], p[16:20]
+        if proto == 1 and ipaddress.ip_address(daddr) == self.ip and p[ihl] == 0:
+            seq = struct.unpack("!H", p[ihl + 6 : ihl + 8])[0]
+            print("echo-reply %d" % seq, flush=True)
+            return
         if proto != 1 or ipaddress.ip_address(daddr) != self.ip or p[ihl] != 8:
             return
         counts["icmp"] += 1
@@ -85,6 +94,14 @@ class Peer:
             body = bytes([129, 0, 0, 0]) + icmp[4:]
             self.icmp6(src, daddr, saddr, body)
 
+    def echo_request(self, dst_mac, dst_ip, seq):
+        icmp = struct.pack("!BBHHH", 8, 0, 0, 0x4152, seq) + bytes(range(200))
+        icmp = icmp[:2] + struct.pack("!H", checksum(icmp)) + icmp[4:]
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq, 0x4000, 64, 1, 0,
+                          self.ip.packed, ipaddress.ip_address(dst_ip).packed)
+        hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
+        return self.eth(dst_mac, ETH_P_IP, hdr + icmp)
+
     def on_frame(self, f):
         counts["frames_in"] += 1
         if len(f) < 14:
@@ -101,12 +118,33 @@ def main():
     ap.add_argument("--ip", required=True, help="the address to answer for")
     ap.add_argument("--mac", default="02:00:00:00:00:01")
     ap.add_argument("--send-raw", help="hex bytes to send once connected, then keep going")
+    ap.add_argument("--ping-container", nargs=2, metavar=("IP", "MAC"),
+                    help="ping IP at MAC, half a request at SIGUSR1 and the rest at SIGUSR2")
     args = ap.parse_args()
 
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(args.connect)
     peer = Peer(sock, args.ip, args.mac)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.ping_container:
+        ip, mac = args.ping_container
+        pending, seq = [b""], [0]
+
+        def first_half(*_):
+            seq[0] += 1
+            frame = peer.echo_request(mac_bytes(mac), ip, seq[0])
+            wire = struct.pack("!I", len(frame)) + frame
+            half = len(wire) // 2
+            sock.sendall(wire[:half])
+            pending[0] = wire[half:]
+
+        def rest(*_):
+            sock.sendall(pending[0])
+            pending[0] = b""
+            counts["frames_out"] += 1
+
+        signal.signal(signal.SIGUSR1, first_half)
+        signal.signal(signal.SIGUSR2, rest)
     print("connected", flush=True)
 
     if args.send_raw:

@@ -78,9 +78,45 @@ def main():
         print("service-manager: started %d with %d fds (%s)" % (p.pid, len(items), names), flush=True)
         return p
 
+    def take_notification():
+        fds = array.array("i")
+        try:
+            msg, anc, _, _ = notify.recvmsg(4096, socket.CMSG_SPACE(16 * fds.itemsize), socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return False
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+        fields = dict(l.split("=", 1) for l in msg.decode().splitlines() if "=" in l)
+        name = fields.get("FDNAME", "stored")
+        # As systemd does, the store's fds reach a new daemon only as
+        # LISTEN_FDS: a copy inherited elsewhere would keep a device alive.
+        for fd in fds:
+            os.set_inheritable(fd, False)
+        if fields.get("FDSTORE") == "1":
+            for fd in fds:
+                if name in store:
+                    os.close(store.pop(name))
+                store[name] = fd
+            print("service-manager: keeps %s" % name, flush=True)
+        elif fields.get("FDSTOREREMOVE") == "1":
+            if name in store:
+                os.close(store.pop(name))
+            print("service-manager: dropped %s" % name, flush=True)
+        else:
+            for fd in fds:
+                os.close(fd)
+        if fields.get("READY") == "1":
+            open(os.path.join(args.dir, "ready"), "w").close()
+        return True
+
     def stop(p):
         p.send_signal(signal.SIGTERM)
         rc = p.wait()
+        # What it said before it went counts, as with systemd, which reads
+        # the notify socket before it sees the process gone.
+        while take_notification():
+            pass
         print("service-manager: %d exited with %d" % (p.pid, rc), flush=True)
         return rc
 
@@ -88,32 +124,7 @@ def main():
     while True:
         readable, _, _ = select.select([notify, wake_r], [], [])
         if notify in readable:
-            fds = array.array("i")
-            msg, anc, _, _ = notify.recvmsg(4096, socket.CMSG_SPACE(16 * fds.itemsize))
-            for level, kind, data in anc:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                    fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
-            fields = dict(l.split("=", 1) for l in msg.decode().splitlines() if "=" in l)
-            name = fields.get("FDNAME", "stored")
-            # As systemd does, the store's fds reach a new daemon only as
-            # LISTEN_FDS: a copy inherited elsewhere would keep a device alive.
-            for fd in fds:
-                os.set_inheritable(fd, False)
-            if fields.get("FDSTORE") == "1":
-                for fd in fds:
-                    if name in store:
-                        os.close(store.pop(name))
-                    store[name] = fd
-                print("service-manager: keeps %s" % name, flush=True)
-            elif fields.get("FDSTOREREMOVE") == "1":
-                if name in store:
-                    os.close(store.pop(name))
-                print("service-manager: dropped %s" % name, flush=True)
-            else:
-                for fd in fds:
-                    os.close(fd)
-            if fields.get("READY") == "1":
-                open(os.path.join(args.dir, "ready"), "w").close()
+            take_notification()
         if wake_r in readable:
             os.read(wake_r, 64)
             while pending:
