@@ -85,7 +85,8 @@ fds_back() { [ "$(fds "$1")" -le "$2" ]; }
 # Give the last hang-up a moment to be read.
 wait_for "arca-forwarderd's fds back to $fw_fds (now $(fds "$FWPID"))" fds_back "$FWPID" "$fw_fds"
 wait_for "arca-relayd's fds back to $rl_fds (now $(fds "$RLPID"))" fds_back "$RLPID" "$rl_fds"
-if ldd "$BUILD/src/forwarderd/arca-forwarderd" | grep -q libasan; then
+# Not ldd | grep -q: with pipefail, ldd killed by SIGPIPE fails it at times.
+if [[ "$(ldd "$BUILD/src/forwarderd/arca-forwarderd")" == *libasan* ]]; then
 	# ASan's quarantine holds on to freed memory; its leak check at exit
 	# is the measure there.
 	echo "   (RSS growth is not judged under AddressSanitizer)"
