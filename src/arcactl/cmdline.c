@@ -454,10 +454,19 @@ static int add_live_setting(Command *c, FILE *err, const char *arg) {
 	return add_setting(c, err, f, f->name, eq + 1);
 }
 
+static bool has_setting(const Command *c, const char *key) {
+	for (size_t i = 0; i < c->n_settings; i++)
+		if (strcmp(c->settings[i].key, key) == 0)
+			return true;
+	return false;
+}
+
 static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 	const VerbInfo *v = &verbs[c->verb];
-	/* With --config, the file may name device and address. */
-	size_t min = c->verb == VERB_ATTACH && c->config ? 1 : v->min_args, max = v->max_args;
+	/* With --config, the file may name device and address; with
+	 * --address, the address argument may be left out. */
+	bool addresses = c->verb == VERB_ATTACH && has_setting(c, "Addresses");
+	size_t min = c->verb == VERB_ATTACH && c->config ? 1 : addresses ? 2 : v->min_args, max = v->max_args;
 	int r = 0;
 
 	if (n < min || n > max) {
@@ -513,13 +522,14 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 	case VERB_ATTACH:
 		if (n == 1)
 			return parse_port(c, args[0], err);
-		if (n == 2)
+		if (n == 2 && !addresses)
 			return usage_error(err, "'attach' takes DEVICE PORT ADDRESS[/PREFIX] [GATEWAY], "
-			                   "or PORT with --config; see 'arcactl attach --help'");
+			                   "DEVICE PORT with --address, or PORT with --config; "
+			                   "see 'arcactl attach --help'");
 		r = parse_port(c, args[1], err);
 		if (r >= 0)
 			r = add_argument(c, err, "Device", "DEVICE", args[0]);
-		if (r >= 0)
+		if (r >= 0 && n > 2)
 			r = add_argument(c, err, "Address", "ADDRESS", args[2]);
 		if (r >= 0 && n > 3)
 			r = add_argument(c, err, "Gateway", "GATEWAY", args[3]);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bus.h"
+#include "in-addr.h"
 #include "settings.h"
 
 void network_settings_init(NetworkSettings *s) {
@@ -39,41 +40,68 @@ int settings_load(const Field *table, void *settings, const char *path, char err
 }
 
 static int ip_family(const char *s) {
-	unsigned char buf[sizeof(struct in6_addr)];
+	InAddrPrefix p;
 
-	if (inet_pton(AF_INET, s, buf) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, s, buf) == 1)
-		return AF_INET6;
+	return in_addr_prefix_parse(s, &p) < 0 ? -EINVAL : p.family;
+}
+
+/* Whether an address of the settings is of family. */
+static bool has_family(const NetworkSettings *s, int family) {
+	if (s->address.address && ip_family(s->address.address) == family)
+		return true;
+	for (char **i = s->addresses; i && *i; i++)
+		if (ip_family(*i) == family)
+			return true;
+	return false;
+}
+
+static int check_gateway(const NetworkSettings *s, const char *gateway, const char *where,
+                         char error[static CONF_ERROR_MAX]) {
+	int family = ip_family(gateway);
+
+	if (family < 0 || has_family(s, family))
+		return 0;
+	if (s->address.address && strv_length(s->addresses) == 0)
+		snprintf(error, CONF_ERROR_MAX, "%s: gateway %s and address %s are of different families", where,
+		         gateway, s->address.address);
+	else
+		snprintf(error, CONF_ERROR_MAX, "%s: gateway %s is %s, but no address is (Address=, Addresses=)",
+		         where, gateway, in_addr_family_name(family));
 	return -EINVAL;
 }
 
 int network_settings_check(const NetworkSettings *s, const char *origin, char error[static CONF_ERROR_MAX]) {
 	const char *where = origin ?: "the command line";
 	const char *address = s->address.address;
+	int r;
 
 	if (!s->device) {
 		snprintf(error, CONF_ERROR_MAX, "%s: no device given (Device=)", where);
 		return -EINVAL;
 	}
-	if (!address) {
-		snprintf(error, CONF_ERROR_MAX, "%s: no address given (Address=)", where);
+	if (!address && strv_length(s->addresses) == 0) {
+		snprintf(error, CONF_ERROR_MAX, "%s: no address given (Address= or Addresses=)", where);
 		return -EINVAL;
 	}
-	if (s->prefix_len > 0 && s->address.prefix_len > 0 && s->prefix_len != s->address.prefix_len) {
+	if (address && s->prefix_len > 0 && s->address.prefix_len > 0 && s->prefix_len != s->address.prefix_len) {
 		snprintf(error, CONF_ERROR_MAX, "%s: Prefix=%u disagrees with Address=%s/%u", where, s->prefix_len,
 		         address, s->address.prefix_len);
 		return -EINVAL;
 	}
-	if (s->prefix_len > 32 && ip_family(address) == AF_INET) {
+	if (address && s->prefix_len > 32 && ip_family(address) == AF_INET) {
 		snprintf(error, CONF_ERROR_MAX, "%s: Prefix=%u is too long for the IPv4 address %s", where,
 		         s->prefix_len, address);
 		return -EINVAL;
 	}
-	if (s->gateway && ip_family(s->gateway) != ip_family(address)) {
-		snprintf(error, CONF_ERROR_MAX, "%s: gateway %s and address %s are of different families", where,
-		         s->gateway, address);
-		return -EINVAL;
+	if (s->gateway) {
+		r = check_gateway(s, s->gateway, where, error);
+		if (r < 0)
+			return r;
+	}
+	for (char **i = s->gateways; i && *i; i++) {
+		r = check_gateway(s, *i, where, error);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

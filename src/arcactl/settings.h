@@ -35,7 +35,8 @@ int settings_set(const Field *table, void *settings, const char *key, const char
 int settings_load(const Field *table, void *settings, const char *path, char error[static CONF_ERROR_MAX]);
 
 /* Whether the settings make one request: a network needs a device and an
- * address, and an address prefix given twice must agree. On failure error
+ * address (Address or Addresses), an address prefix given twice must
+ * agree, and a gateway needs an address of its family. On failure error
  * names what is missing; origin (a file name, or NULL for the command
  * line) says where it should have been. */
 int network_settings_check(const NetworkSettings *s, const char *origin, char error[static CONF_ERROR_MAX]);

@@ -102,7 +102,8 @@ static void fields_print(Fields *fs, FILE *f, const char *title) {
 
 	fprintf(f, "\u25cf %s\n", title);
 	for (size_t i = 0; i < fs->n; i++) {
-		fprintf(f, "%*s: %s\n", (int) width + 2, fs->label[i], fs->value[i]);
+		/* No label: one more value of the line above. */
+		fprintf(f, "%*s%c %s\n", (int) width + 2, fs->label[i], fs->label[i][0] ? ':' : ' ', fs->value[i]);
 		free(fs->value[i]);
 	}
 	fs->n = 0;
@@ -172,15 +173,23 @@ void show_network_status(FILE *f, const Props *p) {
 	Fields fs = {};
 	const char *gateway = props_string(p, "Gateway");
 	char *const *dns = props_strv(p, "DNS");
-	bool default_route = false;
+	char *const *addresses = props_strv(p, "Addresses"), *const *gateways = props_strv(p, "Gateways");
+	bool default_route = false, ipv6_link_local = true;
+	/* Daemons that predate the setting have a link-local address. */
+	bool ipv6_link_local_off = props_bool(p, "IPv6LinkLocal", &ipv6_link_local) && !ipv6_link_local;
 
 	peer_fields(&fs, p);
 	field(&fs, "Vsock port", "%" PRIu64, number(p, "VsockPort"));
 	field(&fs, "Address", "%s/%" PRIu64, string_or(p, "Address", "-"), number(p, "PrefixLength"));
-	if (!isempty_str(gateway)) {
-		(void) props_bool(p, "DefaultRoute", &default_route);
+	for (char *const *i = addresses; i && *i; i++)
+		field(&fs, "", "%s", *i);
+	(void) props_bool(p, "DefaultRoute", &default_route);
+	if (!isempty_str(gateway))
 		field(&fs, "Gateway", "%s%s", gateway, default_route ? " (default route)" : "");
-	}
+	for (char *const *i = gateways; i && *i; i++)
+		field(&fs, "", "%s%s", *i, default_route ? " (default route)" : "");
+	if (ipv6_link_local_off)
+		field(&fs, "IPv6 link-local", "none");
 	field(&fs, "MAC", "%s", string_or(p, "MAC", "-"));
 	field(&fs, "MTU", "%" PRIu64, number(p, "MTU"));
 	framing_field(&fs, p);

@@ -43,12 +43,14 @@ const VerbInfo verbs[_VERB_MAX] = {
 		.summary = "Attach a network: a TAP device whose frames\n"
 		           "go to whoever connects to vsock port PORT",
 		.description = "arcactl attach DEVICE PORT ADDRESS[/PREFIX] [GATEWAY] [OPTIONS...]\n"
+		               "arcactl attach DEVICE PORT --address=ADDRESS[/PREFIX]... [OPTIONS...]\n"
 		               "arcactl attach PORT --config=FILE [OPTIONS...]\n"
 		               "\n"
 		               "Makes the TAP device DEVICE with ADDRESS and forwards its frames to\n"
 		               "whoever connects to vsock port PORT. Without PREFIX the daemon uses /24\n"
 		               "for IPv4 and /64 for IPv6; with GATEWAY, the default route goes there.\n"
-		               "Options override what --config reads.",
+		               "A dual-stack network has more addresses (--address=) and a gateway per\n"
+		               "family (--gateway=). Options override what --config reads.",
 		.min_args = 3,
 		.max_args = 4,
 		.options = OPTION_CONFIG | OPTION_LISTEN_FD | OPTION_MAY_EXIST,

@@ -67,53 +67,173 @@ static uint32_t pick_metric(Daemon *d) {
 	}
 }
 
-/* Whether b is on the network a/prefix_len. */
-static bool same_network(int family, const char *a, const char *b, unsigned prefix_len) {
-	uint8_t x[sizeof(struct in6_addr)], y[sizeof(struct in6_addr)];
+/* Removes the first of l and returns it. */
+static char *strv_take_first(char **l) {
+	char *first = l[0];
 
-	if (inet_pton(family, a, x) != 1 || inet_pton(family, b, y) != 1)
-		return false;
-	for (unsigned bit = 0; bit < prefix_len; bit++)
-		if ((x[bit / 8] ^ y[bit / 8]) & (0x80U >> (bit % 8)))
-			return false;
-	return true;
+	memmove(l, l + 1, strv_length(l) * sizeof(char *));
+	return first;
+}
+
+/* The network's addresses, Address first, as complete settings have
+ * them: each with its prefix length. Returns how many. */
+static size_t network_addresses(const NetworkSettings *s, InAddrPrefix a[static NETWORK_ADDRESSES_MAX]) {
+	size_t n = 0;
+
+	if (in_addr_prefix_parse(s->address.address, &a[n]) < 0)
+		return 0;
+	a[n++].prefix_len = s->prefix_len;
+	for (char **i = s->addresses; i && *i && n < NETWORK_ADDRESSES_MAX; i++)
+		if (in_addr_prefix_parse(*i, &a[n]) >= 0)
+			n++;
+	return n;
+}
+
+/* Address may be left out when Addresses has one: the first of those is
+ * the network's Address then. Every address gets its prefix length, so
+ * that the properties and the state file say what the device has. */
+static int complete_addresses(NetworkSettings *s, sd_bus_error *error) {
+	InAddrPrefix a[NETWORK_ADDRESSES_MAX];
+	size_t n = strv_length(s->addresses) + !!s->address.address;
+	InAddrPrefix first;
+
+	if (n == 0)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "No address given: give one as the address argument or in Addresses.");
+	if (n > NETWORK_ADDRESSES_MAX)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "%zu addresses given: a network has at most %u; give fewer.", n,
+		                         NETWORK_ADDRESSES_MAX);
+	if (!s->address.address) {
+		_cleanup_free_ char *text = strv_take_first(s->addresses);
+
+		(void) in_addr_prefix_parse(text, &first);
+		if (first.prefix_len > 0 && s->prefix_len > 0 && first.prefix_len != s->prefix_len)
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "PrefixLength %u disagrees with the address %s: give the prefix "
+			                         "length once.", s->prefix_len, text);
+		s->address.address = malloc(INET6_ADDRSTRLEN);
+		if (!s->address.address)
+			return -ENOMEM;
+		in_addr_format(&first, s->address.address);
+		s->prefix_len = first.prefix_len ?: s->prefix_len;
+	}
+
+	(void) in_addr_prefix_parse(s->address.address, &first);
+	if (s->prefix_len == 0)
+		s->prefix_len = first.family == AF_INET ? NETWORK_PREFIX_DEFAULT_IPV4 : NETWORK_PREFIX_DEFAULT_IPV6;
+	if (s->prefix_len > in_addr_prefix_max(first.family))
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Invalid prefix length %u for %s: at most %u.",
+		                         s->prefix_len, s->address.address, in_addr_prefix_max(first.family));
+
+	for (char **i = s->addresses; i && *i; i++) {
+		InAddrPrefix p;
+
+		(void) in_addr_prefix_parse(*i, &p);
+		if (p.prefix_len == 0) {
+			p.prefix_len = p.family == AF_INET ? NETWORK_PREFIX_DEFAULT_IPV4 : NETWORK_PREFIX_DEFAULT_IPV6;
+			free(*i);
+			*i = malloc(IN_ADDR_PREFIX_STRING_MAX);
+			if (!*i)
+				return -ENOMEM;
+			in_addr_prefix_format(&p, *i);
+		}
+	}
+	n = network_addresses(s, a);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (in_addr_equal(&a[i], &a[j])) {
+				char text[INET6_ADDRSTRLEN];
+
+				in_addr_format(&a[i], text);
+				return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+				                         "The address %s is given twice: give each address once.", text);
+			}
+	return 0;
+}
+
+/* The gateways, Gateway first, then Gateways, at most max of them. */
+static size_t network_gateways(const NetworkSettings *s, InAddrPrefix *g, size_t max) {
+	size_t n = 0;
+
+	if (s->gateway && in_addr_prefix_parse(s->gateway, &g[n]) >= 0)
+		n++;
+	for (char **i = s->gateways; i && *i && n < max; i++)
+		if (in_addr_prefix_parse(*i, &g[n]) >= 0)
+			n++;
+	return n;
+}
+
+/* One gateway per family, each on the network of an address of its
+ * family: the kernel would refuse the route with no word on why. Gateway
+ * may be left out as Address may. */
+static int complete_gateways(NetworkSettings *s, sd_bus_error *error) {
+	InAddrPrefix a[NETWORK_ADDRESSES_MAX], g[TAP_GATEWAYS_MAX + 1];
+	size_t n_a = network_addresses(s, a), n_g;
+
+	if (!s->gateway && s->gateways && s->gateways[0])
+		s->gateway = strv_take_first(s->gateways);
+	/* Of three, two are of one family. */
+	n_g = network_gateways(s, g, ELEMENTSOF(g));
+
+	for (size_t i = 0; i < n_g; i++) {
+		char text[INET6_ADDRSTRLEN], other[INET6_ADDRSTRLEN], network[IN_ADDR_PREFIX_STRING_MAX] = "";
+		bool on_network = false;
+
+		in_addr_format(&g[i], text);
+		for (size_t j = 0; j < i; j++)
+			if (g[j].family == g[i].family) {
+				in_addr_format(&g[j], other);
+				return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+				                         "Two %s gateways, %s and %s: a network has one default route "
+				                         "per family; give one gateway of each family.",
+				                         in_addr_family_name(g[i].family), other, text);
+			}
+		for (size_t j = 0; j < n_a; j++)
+			if (a[j].family == g[i].family) {
+				on_network = on_network || in_addr_prefix_covers(&a[j], &g[i]);
+				if (!network[0])
+					in_addr_prefix_format(&a[j], network);
+			}
+		if (!network[0])
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "Gateway %s is %s, but the network has no %s address: add one "
+			                         "(Addresses), or give no such gateway.", text,
+			                         in_addr_family_name(g[i].family), in_addr_family_name(g[i].family));
+		if (!on_network)
+			return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+			                         "Gateway %s is not on the network %s: give a gateway inside it, "
+			                         "or none.", text, network);
+	}
+	s->default_route = n_g > 0 && s->default_route != 0;
+	return 0;
 }
 
 static int network_complete(Daemon *d, void *settings, sd_bus_error *error) {
 	NetworkSettings *s = settings;
-	union in_addr_union ignored;
-	unsigned max_prefix;
-	uint32_t mtu_min;
+	InAddrPrefix a[NETWORK_ADDRESSES_MAX];
+	uint32_t mtu_min = NETWORK_MTU_MIN;
 	Object *other;
-	int family, r;
+	size_t n;
+	int r;
 
 	if (!s->device)
 		return invalid(error, "Device", "");
 	if (s->vsock_port == 0)
 		return invalid(error, "VsockPort", "0");
-	if (!s->address.address)
-		return invalid(error, "Address", "");
-	family = inet_pton(AF_INET, s->address.address, &ignored) == 1 ? AF_INET : AF_INET6;
+	r = complete_addresses(s, error);
+	if (r < 0)
+		return r;
+	r = complete_gateways(s, error);
+	if (r < 0)
+		return r;
+	if (s->ipv6_link_local < 0)
+		s->ipv6_link_local = true;
 
-	max_prefix = family == AF_INET ? 32U : 128U;
-	if (s->prefix_len == 0)
-		s->prefix_len = family == AF_INET ? NETWORK_PREFIX_DEFAULT_IPV4 : NETWORK_PREFIX_DEFAULT_IPV6;
-	if (s->prefix_len > max_prefix)
-		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Invalid prefix length %u for %s: at most %u.",
-		                         s->prefix_len, s->address.address, max_prefix);
-
-	if (s->gateway && (inet_pton(family, s->gateway, &ignored) != 1))
-		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-		                         "Gateway %s and address %s are of different families: "
-		                         "give both as IPv4 or both as IPv6.", s->gateway, s->address.address);
-	/* The kernel would refuse the route with no word on why. */
-	if (s->gateway && !same_network(family, s->address.address, s->gateway, s->prefix_len))
-		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-		                         "Gateway %s is not on the network %s/%u: give a gateway inside it, "
-		                         "or none.", s->gateway, s->address.address, s->prefix_len);
-	s->default_route = s->gateway && s->default_route != 0;
-
-	mtu_min = family == AF_INET6 ? NETWORK_MTU_MIN_IPV6 : NETWORK_MTU_MIN;
+	n = network_addresses(s, a);
+	for (size_t i = 0; i < n; i++)
+		if (a[i].family == AF_INET6)
+			mtu_min = NETWORK_MTU_MIN_IPV6;
 	if (s->mtu == 0)
 		s->mtu = NETWORK_MTU_DEFAULT;
 	if (s->mtu < mtu_min || s->mtu > NETWORK_MTU_MAX)
@@ -146,13 +266,10 @@ static int network_setup(Object *o, int adopt_fd, Device **ret, sd_bus_error *er
 	const NetworkSettings *s = network_settings(o);
 	TapDeviceConfig c = { .name = s->device, .mtu = s->mtu, .metric = s->metric };
 
-	c.family = inet_pton(AF_INET, s->address.address, &c.address) == 1 ? AF_INET : AF_INET6;
-	if (c.family == AF_INET6)
-		(void) inet_pton(AF_INET6, s->address.address, &c.address);
-	c.prefix_len = s->prefix_len;
-	c.default_route = s->default_route > 0;
-	if (c.default_route)
-		(void) inet_pton(c.family, s->gateway, &c.gateway);
+	c.n_addresses = network_addresses(s, c.addresses);
+	if (s->default_route > 0)
+		c.n_gateways = network_gateways(s, c.gateways, ELEMENTSOF(c.gateways));
+	c.ipv6_link_local = s->ipv6_link_local != 0;
 	(void) ether_addr_parse(s->mac, &c.mac);
 	/* With vnet framing, TSO frames go to the host whole. */
 	c.offload = s->host.framing == FRAMING_VNET;

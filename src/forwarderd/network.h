@@ -11,6 +11,7 @@
  */
 
 #include "daemon.h"
+#include "device-tap.h"
 
 #define NETWORK_MTU_DEFAULT 1500U
 #define NETWORK_MTU_MIN 68U
@@ -18,6 +19,7 @@
 #define NETWORK_MTU_MAX 65520U
 #define NETWORK_PREFIX_DEFAULT_IPV4 24U
 #define NETWORK_PREFIX_DEFAULT_IPV6 64U
+#define NETWORK_ADDRESSES_MAX TAP_ADDRESSES_MAX
 /* Default routes: the first network gets the lowest metric. */
 #define ROUTE_METRIC_BASE 100U
 #define RESOLV_CONF_DEFAULT "/etc/resolv.conf"

@@ -48,12 +48,20 @@ static const DeviceOps tap_device_ops = {
 };
 
 static int tap_describe(Device *d, const TapDeviceConfig *c) {
-	char address[INET6_ADDRSTRLEN] = "", mac[ETHER_ADDR_STRING_MAX], what[IFNAMSIZ + 16];
+	char addresses[TAP_ADDRESSES_MAX * IN_ADDR_PREFIX_STRING_MAX] = "", mac[ETHER_ADDR_STRING_MAX];
+	char what[IFNAMSIZ + 16];
 
-	(void) inet_ntop(c->family, &c->address, address, sizeof(address));
+	for (size_t i = 0; i < c->n_addresses; i++) {
+		char a[IN_ADDR_PREFIX_STRING_MAX];
+
+		in_addr_prefix_format(&c->addresses[i], a);
+		if (i > 0)
+			strcat(addresses, " ");
+		strcat(addresses, a);
+	}
 	ether_addr_format(&c->mac, mac);
 	snprintf(what, sizeof(what), "device %s", c->name);
-	return device_describe(d, what, "%s/%u, MAC %s, MTU %u", address, c->prefix_len, mac, c->mtu);
+	return device_describe(d, what, "%s, MAC %s, MTU %u", addresses, mac, c->mtu);
 }
 
 static int device_error(sd_bus_error *error, int r, const char *what, const char *name) {
@@ -74,8 +82,28 @@ static int tap_adopt(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, in
 	return 0;
 }
 
+static int tap_add_default_route(struct nl_sock *nl, int ifindex, const TapDeviceConfig *c,
+                                 const InAddrPrefix *gateway, sd_bus_error *error) {
+	char text[INET6_ADDRSTRLEN];
+	int r;
+
+	r = netdev_add_default_route(nl, ifindex, gateway->family, &gateway->address, c->metric);
+	in_addr_format(gateway, text);
+	if (r == -ENETUNREACH || r == -EINVAL)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "Cannot route via gateway %s: it is on no network of %s; give a gateway "
+		                         "inside the network of an address of its family, or none.", text, c->name);
+	if (r == -EEXIST)
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "An %s default route with metric %u exists already; "
+		                         "attach with DefaultRoute=false.", in_addr_family_name(gateway->family),
+		                         c->metric);
+	if (r < 0)
+		return device_error(error, r, "add the default route", c->name);
+	return 0;
+}
+
 static int tap_make(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, sd_bus_error *error) {
-	char gateway[INET6_ADDRSTRLEN] = "", address[INET6_ADDRSTRLEN] = "";
 	int r;
 
 	d->fd = tap_open(c->name, c->offload ? TAP_VNET_OFFLOAD : TAP_VNET_HDR);
@@ -96,29 +124,35 @@ static int tap_make(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, sd_
 	if (d->ifindex < 0)
 		return device_error(error, d->ifindex, "find the new device", c->name);
 
+	/* Before the device goes up, when the kernel would make it. */
+	if (!c->ipv6_link_local) {
+		r = netdev_set_ipv6_link_local(nl, d->ifindex, false);
+		if (r < 0)
+			return device_error(error, r, "turn off the IPv6 link-local address", c->name);
+	}
+
 	r = netdev_configure(nl, d->ifindex, &c->mac, c->mtu, true);
 	if (r < 0)
 		return device_error(error, r, "set MAC, MTU and bring up", c->name);
 
-	r = netdev_add_address(nl, d->ifindex, c->family, &c->address, c->prefix_len);
-	if (r < 0)
-		return device_error(error, r, "add the address", c->name);
+	for (size_t i = 0; i < c->n_addresses; i++) {
+		const InAddrPrefix *a = &c->addresses[i];
 
-	if (!c->default_route)
-		return 0;
-	r = netdev_add_default_route(nl, d->ifindex, c->family, &c->gateway, c->metric);
-	(void) inet_ntop(c->family, &c->gateway, gateway, sizeof(gateway));
-	(void) inet_ntop(c->family, &c->address, address, sizeof(address));
-	if (r == -ENETUNREACH || r == -EINVAL)
-		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-		                         "Cannot route via gateway %s: it is not on the network %s/%u; "
-		                         "give a gateway inside it, or none.", gateway, address, c->prefix_len);
-	if (r == -EEXIST)
-		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-		                         "A default route with metric %u exists already; "
-		                         "attach with DefaultRoute=false.", c->metric);
-	if (r < 0)
-		return device_error(error, r, "add the default route", c->name);
+		r = netdev_add_address(nl, d->ifindex, a->family, &a->address, a->prefix_len);
+		if (r < 0) {
+			char text[IN_ADDR_PREFIX_STRING_MAX], what[IN_ADDR_PREFIX_STRING_MAX + 16];
+
+			in_addr_prefix_format(a, text);
+			snprintf(what, sizeof(what), "add the address %s", text);
+			return device_error(error, r, what, c->name);
+		}
+	}
+
+	for (size_t i = 0; i < c->n_gateways; i++) {
+		r = tap_add_default_route(nl, d->ifindex, c, &c->gateways[i], error);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -12,14 +12,13 @@
 #include "ether.h"
 #include "fieldtype.h"
 #include "frame.h"
+#include "in-addr.h"
 
 #define ID_MAX_BYTES 255U
-#define PREFIX_MAX_IPV4 32U
-#define PREFIX_MAX_IPV6 128U
 
 int field_invalid(sd_bus_error *error, const Field *f, const char *value) {
 	/* Text is quoted, numbers are not. */
-	if (strcmp(f->type->signature, "s") != 0)
+	if (strcmp(f->type->signature, "s") != 0 && strcmp(f->type->signature, "as") != 0)
 		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Invalid %s %s: %s.", f->name, value,
 		                         f->type->rule);
 	return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "Invalid %s '%s': %s.", f->name, value,
@@ -164,29 +163,17 @@ static int mac_rule(const char *text, char **ret) {
 DEFINE_STRING_TYPE(field_type_mac, mac_rule,
                    "give a unicast address as six hex octets, e.g. 02:42:ac:12:00:02", false);
 
-/* The family of an IPv4 or IPv6 address and its normal form. */
-static int ip_normalize(const char *text, char **ret) {
-	unsigned char buf[sizeof(struct in6_addr)];
-	char out[INET6_ADDRSTRLEN];
-	int family;
-
-	if (inet_pton(AF_INET, text, buf) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, text, buf) == 1)
-		family = AF_INET6;
-	else
-		return -EINVAL;
-	if (!inet_ntop(family, buf, out, sizeof(out)))
-		return -EINVAL;
-	if (ret && copy_of(out, ret) < 0)
-		return -ENOMEM;
-	return family;
-}
-
+/* An IPv4 or IPv6 address, without prefix, in its normal form. */
 static int ip_rule(const char *text, char **ret) {
-	int r = ip_normalize(text, ret);
+	InAddrPrefix p;
 
-	return r < 0 ? r : 0;
+	if (strchr(text, '/') || in_addr_prefix_parse(text, &p) < 0)
+		return -EINVAL;
+	*ret = malloc(INET6_ADDRSTRLEN);
+	if (!*ret)
+		return -ENOMEM;
+	in_addr_format(&p, *ret);
+	return 0;
 }
 DEFINE_STRING_TYPE(field_type_ip, ip_rule, "give an IPv4 or IPv6 address, or an empty string for none", true);
 
@@ -204,26 +191,19 @@ DEFINE_STRING_TYPE(field_type_listen, listen_rule,
 
 static int address_parse(const char *text, void *value) {
 	FieldAddress *a = value;
-	_cleanup_free_ char *copy = strdup(text);
-	char *slash, *address = NULL;
-	uint32_t prefix_len = 0;
-	int family;
+	InAddrPrefix p;
+	char *address;
+	int r;
 
-	if (!copy)
+	r = in_addr_prefix_parse(text, &p);
+	if (r < 0)
+		return r;
+	address = malloc(INET6_ADDRSTRLEN);
+	if (!address)
 		return -ENOMEM;
-	slash = strchr(copy, '/');
-	if (slash)
-		*slash = '\0';
-	family = ip_normalize(copy, &address);
-	if (family < 0)
-		return family;
-	if (slash && (conf_parse_u32(slash + 1, &prefix_len) < 0 || prefix_len == 0 ||
-	              prefix_len > (family == AF_INET ? PREFIX_MAX_IPV4 : PREFIX_MAX_IPV6))) {
-		free(address);
-		return -EINVAL;
-	}
+	in_addr_format(&p, address);
 	free(a->address);
-	*a = (FieldAddress) { .address = address, .prefix_len = prefix_len };
+	*a = (FieldAddress) { .address = address, .prefix_len = p.prefix_len };
 	return 0;
 }
 
@@ -334,7 +314,7 @@ DEFINE_U32_TYPE(field_type_vsock_port, 1U, VMADDR_PORT_ANY - 1U, "use 1 to 42949
 DEFINE_U32_TYPE(field_type_vlan, 0U, 4094U, "use 1 to 4094, or 0 for untagged");
 /* Whether it fits the address's family, or the device, is the daemon's
  * call, once it knows them. */
-DEFINE_U32_TYPE(field_type_prefix, 1U, PREFIX_MAX_IPV6, "at most 32 for IPv4, 128 for IPv6");
+DEFINE_U32_TYPE(field_type_prefix, 1U, IN_ADDR_PREFIX_MAX_IPV6, "at most 32 for IPv4, 128 for IPv6");
 DEFINE_U32_TYPE(field_type_mtu, 1U, UINT32_MAX, "give a number of bytes");
 DEFINE_U32_TYPE(field_type_u32, 0U, UINT32_MAX, "give a number");
 DEFINE_U32_TYPE(field_type_queue_length, 1U, 1000000U, "use 1 to 1000000 frames");
@@ -497,9 +477,10 @@ const FieldType field_type_fd = {
 	.append = fd_append,
 };
 
-/* DNS servers: IP addresses, in text separated by white space or commas. */
+/* Lists of addresses, in text separated by white space or commas; each
+ * is checked and normalised by the rule of its type. */
 
-static int dns_parse(const char *text, void *value) {
+static int strv_parse(const char *text, void *value, StringRule rule) {
 	_cleanup_free_ char *copy = strdup(text);
 	char **l = NULL;
 	int r;
@@ -515,7 +496,7 @@ static int dns_parse(const char *text, void *value) {
 	for (char **i = l; *i; i++) {
 		char *normal;
 
-		r = ip_rule(*i, &normal);
+		r = rule(*i, &normal);
 		if (r < 0) {
 			strv_free(l);
 			return r;
@@ -528,7 +509,7 @@ static int dns_parse(const char *text, void *value) {
 	return 0;
 }
 
-static int dns_read(sd_bus_message *m, const Field *f, void *value, sd_bus_error *error) {
+static int strv_read(sd_bus_message *m, const Field *f, void *value, sd_bus_error *error, StringRule rule) {
 	char **l = NULL;
 	int r;
 
@@ -538,7 +519,7 @@ static int dns_read(sd_bus_message *m, const Field *f, void *value, sd_bus_error
 	for (char **i = l; i && *i; i++) {
 		char *normal;
 
-		r = ip_rule(*i, &normal);
+		r = rule(*i, &normal);
 		if (r < 0) {
 			r = r == -ENOMEM ? r : field_invalid(error, f, *i);
 			strv_free(l);
@@ -552,44 +533,69 @@ static int dns_read(sd_bus_message *m, const Field *f, void *value, sd_bus_error
 	return 0;
 }
 
-static void dns_done(void *value) {
+static void strv_done(void *value) {
 	strv_free(*(char ***) value);
 	*(char ***) value = NULL;
 }
 
-static bool dns_is_set(const void *value) {
+static bool strv_is_set(const void *value) {
 	char *const *l = *(char **const *) value;
 
 	return l && l[0];
 }
 
-static int dns_format(const void *value, FILE *f) {
+static int strv_format(const void *value, FILE *f) {
 	for (char *const *s = *(char **const *) value; *s; s++)
 		fprintf(f, "%s%s", s == *(char **const *) value ? "" : " ", *s);
 	return ferror(f) ? -EIO : 0;
 }
 
-static int dns_append(sd_bus_message *m, const void *value) {
+static int strv_append(sd_bus_message *m, const void *value) {
 	return sd_bus_message_append_strv(m, *(char **const *) value ?: (char *[]) { NULL });
 }
 
-static int dns_get(sd_bus *bus, const char *path, const char *interface, const char *property,
-                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-	return dns_append(reply, userdata);
+static int strv_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+	return strv_append(reply, userdata);
 }
 
-const FieldType field_type_dns = {
-	.signature = "as",
-	.rule = "give IPv4 or IPv6 addresses",
-	.done = dns_done,
-	.is_set = dns_is_set,
-	.parse = dns_parse,
-	.format = dns_format,
-	.read = dns_read,
-	.append = dns_append,
-	.get = dns_get,
-	.list = true,
-};
+#define DEFINE_STRV_TYPE(type_name, rule_fn, rule_text)                                           \
+	static int type_name##_parse(const char *text, void *value) {                             \
+		return strv_parse(text, value, rule_fn);                                          \
+	}                                                                                         \
+	static int type_name##_read(sd_bus_message *m, const Field *f, void *value,                \
+	                            sd_bus_error *error) {                                        \
+		return strv_read(m, f, value, error, rule_fn);                                    \
+	}                                                                                         \
+	const FieldType type_name = {                                                             \
+		.signature = "as",                                                                \
+		.rule = rule_text,                                                                \
+		.done = strv_done,                                                                \
+		.is_set = strv_is_set,                                                            \
+		.parse = type_name##_parse,                                                       \
+		.format = strv_format,                                                            \
+		.read = type_name##_read,                                                         \
+		.append = strv_append,                                                            \
+		.get = strv_get,                                                                  \
+		.list = true,                                                                     \
+	}
+
+DEFINE_STRV_TYPE(field_type_ip_list, ip_rule, "give IPv4 or IPv6 addresses");
+
+static int address_prefix_rule(const char *text, char **ret) {
+	InAddrPrefix p;
+
+	if (in_addr_prefix_parse(text, &p) < 0)
+		return -EINVAL;
+	*ret = malloc(IN_ADDR_PREFIX_STRING_MAX);
+	if (!*ret)
+		return -ENOMEM;
+	in_addr_prefix_format(&p, *ret);
+	return 0;
+}
+DEFINE_STRV_TYPE(field_type_address_list, address_prefix_rule,
+                 "give IPv4 or IPv6 addresses, each with /PREFIX after it or without (at most 32 for IPv4, "
+                 "128 for IPv6)");
 
 /* AllowedPeers: vsock CIDs. */
 

@@ -38,7 +38,8 @@ extern const FieldType field_type_bool;
 extern const FieldType field_type_framing;          /* Framing */
 extern const FieldType field_type_listen;           /* a socket address, address.h */
 extern const FieldType field_type_fd;               /* int, -1: none; the bus only */
-extern const FieldType field_type_dns;              /* char **, IP addresses */
+extern const FieldType field_type_ip_list;          /* char **, IP addresses */
+extern const FieldType field_type_address_list;     /* char **, "ADDRESS[/PREFIX]" */
 extern const FieldType field_type_allowlist;        /* PeerAllowlist */
 
 /* An address and, in text only, the prefix length written after it

@@ -17,14 +17,10 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "in-addr.h"
 #include "macro.h"
 
 struct nl_sock;
-
-union in_addr_union {
-	struct in_addr in;
-	struct in6_addr in6;
-};
 
 /* A connected NETLINK_ROUTE socket; free with nl_socket_free(). */
 int netdev_open(struct nl_sock **ret);

@@ -18,13 +18,18 @@
 typedef struct NetworkSettings {
 	char *device;
 	uint32_t vsock_port;
-	FieldAddress address;
+	FieldAddress address;           /* the first address */
 	char *gateway;                  /* NULL: none */
 	uint32_t prefix_len;            /* 0: /24 for IPv4, /64 for IPv6 */
+	/* Dual stack: the addresses after the first, "ADDRESS[/PREFIX]", and
+	 * the gateways after the first, one per family in all. */
+	char **addresses;
+	char **gateways;
 	char *mac;                      /* NULL: a random one */
 	uint32_t mtu;
 	HostPortSettings host;
-	int default_route;              /* via the gateway; -1: not given */
+	int default_route;              /* via the gateways; -1: not given */
+	int ipv6_link_local;            /* -1: not given, yes */
 	char **dns;
 	uint32_t metric;                /* of the default route; state only */
 } NetworkSettings;

@@ -18,7 +18,7 @@
 #include "relay.h"
 #include "relay-settings.h"
 
-#define FIELDS 12U
+#define FIELDS 14U
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -71,7 +71,7 @@ static void check(const ObjectSchema *t, const ObjectOps *ops, const char *const
 static void check_network(const char *const f[static FIELDS]) {
 	static const char *const keys[FIELDS] = {
 		"Device", "VsockPort", "Address", "Gateway", "PrefixLength", "MAC", "MTU", "Framing", "Listen",
-		"DNS", "AllowedPeers",
+		"DNS", "AllowedPeers", "Addresses", "Gateways", "IPv6LinkLocal",
 	};
 
 	check(&network_schema, &network_ops, keys, f);

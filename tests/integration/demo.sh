@@ -6,9 +6,10 @@
 #
 # arca-forwarderd attaches eth0 in the "container"; arca-relayd relays to an
 # OVS port on br-int in the "helper", where a peer sits on the same network;
-# socat splices the two daemons' sockets as the host does with vsock. A ping
-# and TCP transfers both ways (iperf3, and 32 MiB checked by sha256) cross
-# the chain; arcactl shows both daemons' view,
+# socat splices the two daemons' sockets as the host does with vsock. The
+# network is dual-stack: a ping and a ping -6 at once and TCP transfers
+# both ways (iperf3, and 32 MiB over IPv4 and over IPv6, checked by sha256)
+# cross the chain; arcactl shows both daemons' view,
 # and the frames one daemon sent must be the frames the other received.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/ovs.sh"
@@ -26,10 +27,11 @@ RL=(busctl --address="unix:path=$TMP/relay.bus")
 FWM=(org.arca.Forwarder1 /org/arca/Forwarder1 org.arca.Forwarder1.Manager)
 RLM=(org.arca.Relay1 /org/arca/Relay1 org.arca.Relay1.Manager)
 
-say "helper: Open vSwitch (userspace datapath) with br-int, a peer at 10.99.0.1"
+say "helper: Open vSwitch (userspace datapath) with br-int, a peer at 10.99.0.1 and fd00:99::1"
 start_ovs "$HELPER" >/dev/null
 add_ovs_bridge br-int
 add_ovs_peer br-int "$PEER" 10.99.0.1/24
+ip -n "$PEER" addr add fd00:99::1/64 dev eth0 nodad
 
 say "helper: arca-relayd, relay 5001 on br-int for the container's MAC"
 start_daemon relayd ip netns exec "$HELPER" "$BUILD/src/relayd/arca-relayd" \
@@ -39,13 +41,17 @@ wait_for "arca-relayd" "${RL[@]}" call "${RLM[@]}" GetStatus
 "${RL[@]}" call "${RLM[@]}" StartRelay 'usssua{sv}' 5001 br-int "" 02:42:ac:12:00:02 0 \
 	1 Listen s "$TMP/relay.sock"
 
-say "container: arca-forwarderd, eth0 10.99.0.2/24 via 10.99.0.1"
+say "container: arca-forwarderd, eth0 10.99.0.2/24 via 10.99.0.1 and fd00:99::2/64 via fd00:99::1"
 start_daemon forwarderd ip netns exec "$CTR" "$BUILD/src/forwarderd/arca-forwarderd" \
 	--bus="$TMP/forwarder.bus" --state-dir="$TMP/state"
 show_log_on_failure "$TMP/forwarderd.log"
 wait_for "arca-forwarderd" "${FW[@]}" call "${FWM[@]}" GetStatus
 "${FW[@]}" call "${FWM[@]}" AttachNetwork 'sussua{sv}' eth0 5000 10.99.0.2 10.99.0.1 24 \
-	2 Listen s "$TMP/forwarder.sock" MAC s 02:42:ac:12:00:02
+	4 Listen s "$TMP/forwarder.sock" MAC s 02:42:ac:12:00:02 \
+	Addresses as 1 fd00:99::2/64 Gateways as 1 fd00:99::1
+ip -n "$CTR" -6 addr show eth0 | grep "inet6 fd00:99::2/64" | grep -q nodad \
+	|| fail "eth0 lacks fd00:99::2/64, usable at once: $(ip -n "$CTR" -6 addr show eth0)"
+ip -n "$CTR" -6 route show default | grep -q "via fd00:99::1 dev eth0" || fail "eth0 has no IPv6 default route"
 
 say "host: socat splices the container's stream to the relay's"
 socat "UNIX-CONNECT:$TMP/forwarder.sock" "UNIX-CONNECT:$TMP/relay.sock" &
@@ -54,8 +60,12 @@ on_exit "kill $SPLICE"
 wait_for "the relay's port" sh -c "${RL[*]} get-property ${RLM[0]} /org/arca/Relay1/relay/5001 org.arca.Relay1.Relay State | grep -q connected"
 wait_for "the container's link" sh -c "${FW[*]} get-property ${FWM[0]} /org/arca/Forwarder1/network/eth0 org.arca.Forwarder1.Network State | grep -q connected"
 
-say "ping from the container to the peer on br-int"
+say "ping and ping -6 at once from the container to the peer on br-int"
+ip netns exec "$CTR" ping -6 -c 5 -i 0.2 -W 2 fd00:99::1 >"$TMP/ping6.out" &
+PING6=$!
 ip netns exec "$CTR" ping -c 5 -i 0.2 -W 2 10.99.0.1 || fail "ping across the chain failed"
+wait "$PING6" || fail "ping -6 across the chain failed: $(cat "$TMP/ping6.out")"
+tail -2 "$TMP/ping6.out"
 
 if command -v iperf3 >/dev/null; then
 	say "iperf3 TCP from the container to the peer, 3 seconds"
@@ -84,12 +94,28 @@ if command -v socat >/dev/null; then
 	wait $! || fail "receiving on the peer failed"
 	[ "$(sha256sum <"$TMP/got-peer")" = "$want" ] || fail "the peer got other bytes than the container sent"
 	echo "   sha256 matches both ways"
+
+	say "32 MiB each way over TCP on IPv6, the same bytes at the other end"
+	rm -f "$TMP/got-ctr" "$TMP/got-peer"
+	ip netns exec "$CTR" socat -u TCP6-LISTEN:5303,reuseaddr OPEN:"$TMP/got-ctr",creat,trunc &
+	wait_for "an IPv6 listener in the container" ip netns exec "$CTR" sh -c "ss -6 -ltn | grep -q :5303"
+	ip netns exec "$PEER" socat -u OPEN:"$TMP/data" "TCP6:[fd00:99::2]:5303" || fail "sending to the container over IPv6 failed"
+	wait $! || fail "receiving in the container over IPv6 failed"
+	[ "$(sha256sum <"$TMP/got-ctr")" = "$want" ] || fail "the container got other bytes over IPv6 than the peer sent"
+	ip netns exec "$PEER" socat -u TCP6-LISTEN:5304,reuseaddr OPEN:"$TMP/got-peer",creat,trunc &
+	wait_for "an IPv6 listener on the peer" ip netns exec "$PEER" sh -c "ss -6 -ltn | grep -q :5304"
+	ip netns exec "$CTR" socat -u OPEN:"$TMP/data" "TCP6:[fd00:99::1]:5304" || fail "sending to the peer over IPv6 failed"
+	wait $! || fail "receiving on the peer over IPv6 failed"
+	[ "$(sha256sum <"$TMP/got-peer")" = "$want" ] || fail "the peer got other bytes over IPv6 than the container sent"
+	echo "   sha256 matches both ways over IPv6"
 fi
 
 ARCACTL=$BUILD/src/arcactl/arcactl
 say "arca-forwarderd's view (arcactl)"
 "$ARCACTL" --bus="$TMP/forwarder.bus" list
-"$ARCACTL" --bus="$TMP/forwarder.bus" status eth0
+"$ARCACTL" --bus="$TMP/forwarder.bus" status eth0 | tee "$TMP/status"
+grep -q "^ *fd00:99::2/64$" "$TMP/status" && grep -q "^ *fd00:99::1 (default route)$" "$TMP/status" \
+	|| fail "arcactl status does not show the IPv6 address and gateway"
 say "arca-relayd's view (arcactl)"
 "$ARCACTL" --bus="$TMP/relay.bus" relay list
 "$ARCACTL" --bus="$TMP/relay.bus" relay status 5001

@@ -200,6 +200,29 @@ expect 1 "arcactl: --listen-fd=0: fd 0 is not a socket: Socket operation on non-
 expect 2 "arcactl: 'attach' takes at least 3 arguments, not 2; see 'arcactl attach --help'" ctl attach eth9 5009
 no_device eth9 || fail "a failed attach left eth9 behind"
 
+say "arcactl attach DEVICE PORT --address= --address= --gateway= --gateway=: a dual-stack network"
+ctl attach eth2 5002 --address=10.76.0.2/24 --address=fd00:76::2 --gateway=10.76.0.1 --gateway=fd00:76::1 \
+	--no-ipv6-link-local --listen="$TMP/eth2.sock"
+ip -n "$NS" -4 addr show eth2 | grep -q "inet 10.76.0.2/24" || fail "eth2 lacks its IPv4 address"
+ip -n "$NS" -6 addr show eth2 | grep -q "inet6 fd00:76::2/64" || fail "eth2 lacks its IPv6 address"
+ip -n "$NS" -6 route show default | grep -q "via fd00:76::1 dev eth2" || fail "no IPv6 default route via eth2"
+out=$(ctl status eth2)
+echo "$out"
+grep -qx "          Address: 10.76.0.2/24" <<<"$out" && grep -qx "                   fd00:76::2/64" <<<"$out" \
+	|| fail "status does not list both addresses"
+grep -qx "          Gateway: 10.76.0.1 (default route)" <<<"$out" \
+	&& grep -qx "                   fd00:76::1 (default route)" <<<"$out" || fail "status does not list both gateways"
+grep -qx "  IPv6 link-local: none" <<<"$out" || fail "status does not say there is no link-local address"
+expect 1 "arcactl: Two IPv6 gateways, fd00:76::1 and fd00:76::fe: a network has one default route per family; give one gateway of each family." \
+	ctl attach eth9 5009 --address=fd00:76::9/64 --gateway=fd00:76::1,fd00:76::fe --listen="$TMP/eth9.sock"
+expect 1 "arcactl: the command line: gateway 10.79.0.1 is IPv4, but no address is (Address=, Addresses=)" \
+	ctl attach eth9 5009 --address=fd00:76::9/64 --gateway=10.79.0.1 --listen="$TMP/eth9.sock"
+expect 2 "arcactl: invalid --address '10.79.0.2/33': give IPv4 or IPv6 addresses, each with /PREFIX after it or without (at most 32 for IPv4, 128 for IPv6); see 'arcactl attach --help'" \
+	ctl attach eth9 5009 --address=10.79.0.2/33 --listen="$TMP/eth9.sock"
+no_device eth9 || fail "a refused dual-stack attach left eth9 behind"
+ctl detach eth2
+no_device eth2 || fail "eth2 is still there"
+
 say "detach by name, and by port as arca-forwarder@.service's ExecStop= does"
 ctl detach eth0
 no_device eth0 || fail "eth0 is still there"

@@ -22,10 +22,16 @@ prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
 link() { ip -n "$NS" link show "$@"; }
 no_device() { ! ip -n "$NS" link show "$1" >/dev/null 2>&1; }
 
-start_peer() {   # start_peer NAME SOCKET IP
-	$PY "$LIB/frame-peer.py" --connect "$2" --ip "$3" >"$TMP/$1.out" 2>&1 &
-	eval "PEER_$1=$!"
+start_peer() {   # start_peer NAME SOCKET IP [IP...]
+	local name=$1 socket=$2 ip
+	local -a ips=()
+	shift 2
+	for ip in "$@"; do ips+=(--ip "$ip"); done
+	$PY "$LIB/frame-peer.py" --connect "$socket" "${ips[@]}" >"$TMP/$name.out" 2>&1 &
+	eval "PEER_$name=$!"
 }
+# refused RULE COMMAND...: an InvalidArgument whose message names RULE.
+refused() { expect_error_saying org.arca.Error.InvalidArgument "$@"; }
 stop_peer() {
 	local pid
 	eval "pid=\$PEER_$1"
@@ -62,6 +68,8 @@ scenario() {
 	link eth0 | grep -q "NO-CARRIER" && fail "eth0 has no carrier with a host connected"
 	ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 10.77.0.1 >/dev/null || fail "ping over eth0 failed"
 	ip netns exec "$NS" ping -6 -c 3 -i 0.2 -W 2 fd00:78::1 >/dev/null || fail "ping over eth1 failed"
+	# Kept by default: the kernel makes it once the carrier is on.
+	wait_for "eth1's link-local address" sh -c "ip -n $NS -6 addr show eth1 scope link | grep -q 'inet6 fe80::'"
 	to_host=$(prop eth0 FramesToHost)
 	from_host=$(prop eth0 FramesFromHost)
 	[ "$to_host" -ge 4 ] && [ "$from_host" -ge 4 ] || fail "eth0 counters: $to_host to, $from_host from the host"
@@ -94,6 +102,62 @@ scenario() {
 	grep -q "bad frame\|truncated" "$TMP/eth0.out" && fail "the host got a broken frame"
 	stop_peer eth0
 	stop_peer eth1
+
+	say "[$mode] a dual-stack network: addresses of both families, a gateway of each, no link-local address"
+	local dual="\"Listen\": [\"s\", \"$TMP/eth2.sock\"], \"IPv6LinkLocal\": [\"b\", false]"
+	attach eth2 5002 "" "" 0 "{$dual, \"Addresses\": [\"as\", [\"10.78.0.2/24\", \"FD00:79::2\", \"fd00:7a::2/80\"]],
+		\"Gateways\": [\"as\", [\"10.78.0.1\", \"fd00:79::1\"]]}" >/dev/null
+	ip -n "$NS" -4 addr show eth2 | grep -q "inet 10.78.0.2/24" || fail "eth2 lacks its IPv4 address"
+	ip -n "$NS" -6 addr show eth2 | grep "inet6 fd00:79::2/64" | grep -q nodad || fail "eth2 lacks fd00:79::2/64 without DAD: $(ip -n "$NS" -6 addr show eth2)"
+	ip -n "$NS" -6 addr show eth2 | grep -q "inet6 fd00:7a::2/80" || fail "eth2 lacks fd00:7a::2/80"
+	ip -n "$NS" -6 addr show eth2 | grep -q tentative && fail "an address of eth2 waits for duplicate detection"
+	ip -n "$NS" route show default | grep -q "via 10.78.0.1 dev eth2 .*metric 102" || fail "no IPv4 default route via eth2"
+	ip -n "$NS" -6 route show default | grep -q "via fd00:79::1 dev eth2 .*metric 102" || fail "no IPv6 default route via eth2"
+	prop_is eth2 Address '"10.78.0.2"' && prop_is eth2 PrefixLength 24 && prop_is eth2 Gateway '"10.78.0.1"' \
+		|| fail "eth2's first address and gateway: $(prop eth2 Address) $(prop eth2 PrefixLength) $(prop eth2 Gateway)"
+	prop_is eth2 Addresses '["fd00:79::2/64", "fd00:7a::2/80"]' || fail "eth2's Addresses: $(prop eth2 Addresses)"
+	prop_is eth2 Gateways '["fd00:79::1"]' || fail "eth2's Gateways: $(prop eth2 Gateways)"
+	prop_is eth2 IPv6LinkLocal false || fail "eth2's IPv6LinkLocal: $(prop eth2 IPv6LinkLocal)"
+	grep -qx "Addresses=fd00:79::2/64 fd00:7a::2/80" "$TMP/state/eth2.conf" && grep -qx "Gateways=fd00:79::1" "$TMP/state/eth2.conf" \
+		&& grep -qx "IPv6LinkLocal=no" "$TMP/state/eth2.conf" || fail "eth2's state file: $(cat "$TMP/state/eth2.conf")"
+
+	say "[$mode] ping and ping -6 over eth2 at once, through a host that answers for both gateways"
+	start_peer eth2 "$TMP/eth2.sock" 10.78.0.1 fd00:79::1
+	wait_for "eth2 connected" prop_is eth2 State '"connected"'
+	local ping4
+	ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 10.78.0.1 >"$TMP/ping4.out" &
+	ping4=$!
+	ip netns exec "$NS" ping -6 -c 3 -i 0.2 -W 2 fd00:79::1 >/dev/null || fail "ping -6 over eth2 failed"
+	wait "$ping4" || fail "ping over eth2 failed: $(cat "$TMP/ping4.out")"
+	ip -n "$NS" -6 addr show eth2 scope link | grep -q inet6 && fail "eth2 has a link-local address: IPv6LinkLocal=false"
+	stop_peer eth2
+	grep -q "icmp=3 icmp6=3" "$TMP/eth2.out" || fail "the host did not see 3 pings of each: $(cat "$TMP/eth2.out")"
+	bus_call "$ADDR" $M DetachNetwork s eth2 >/dev/null
+	ip -n "$NS" -6 route show default | grep -q "dev eth2" && fail "eth2's IPv6 default route outlived it"
+
+	say "[$mode] bad dual-stack combinations are refused by name and leave nothing behind"
+	local bad="\"Listen\": [\"s\", \"$TMP/eth9.sock\"]"
+	refused "Two IPv6 gateways, fd00:79::1 and fd00:79::fe: a network has one default route per family" \
+		attach eth9 5009 10.79.0.2 "" 24 "{$bad, \"Addresses\": [\"as\", [\"fd00:79::9/64\"]],
+		\"Gateways\": [\"as\", [\"fd00:79::1\", \"fd00:79::fe\"]]}"
+	refused "Two IPv4 gateways, 10.79.0.1 and 10.79.0.254" \
+		attach eth9 5009 10.79.0.2 10.79.0.1 24 "{$bad, \"Gateways\": [\"as\", [\"10.79.0.254\"]]}"
+	refused "Invalid Addresses 'fd00:79::9/129': give IPv4 or IPv6 addresses, each with /PREFIX after it or without" \
+		attach eth9 5009 10.79.0.2 "" 24 "{$bad, \"Addresses\": [\"as\", [\"fd00:79::9/129\"]]}"
+	refused "Gateway fd00:7b::1 is not on the network fd00:79::9/64: give a gateway inside it, or none." \
+		attach eth9 5009 10.79.0.2 "" 24 "{$bad, \"Addresses\": [\"as\", [\"fd00:79::9/64\"]],
+		\"Gateways\": [\"as\", [\"fd00:7b::1\"]]}"
+	refused "Gateway fd00:79::1 is IPv6, but the network has no IPv6 address" \
+		attach eth9 5009 10.79.0.2 "" 24 "{$bad, \"Gateways\": [\"as\", [\"fd00:79::1\"]]}"
+	refused "The address fd00:79::9 is given twice" \
+		attach eth9 5009 10.79.0.2 "" 24 "{$bad, \"Addresses\": [\"as\", [\"fd00:79::9/64\", \"fd00:79::9/48\"]]}"
+	# Refused by the kernel once the device is made and its first address
+	# is on it: the device goes again.
+	expect_error org.arca.Error.DeviceFailed \
+		attach eth9 5009 10.79.0.2 "" 24 "{$bad, \"Addresses\": [\"as\", [\"ff02::9/64\"]]}"
+	no_device eth9 || fail "a refused dual-stack attach left eth9 behind"
+	[ ! -e "$TMP/state/eth9.conf" ] || fail "a refused dual-stack attach left a state file"
+	[ ! -e "$TMP/eth9.sock" ] || fail "a refused dual-stack attach left its socket"
 
 	say "[$mode] AllowedPeers: a unix peer neither root nor the daemon's user is refused and counted"
 	prop_is eth0 AllowedPeers '[2]' || fail "AllowedPeers is not the host by default: $(prop eth0 AllowedPeers)"

@@ -144,6 +144,34 @@ static void test_attach_arguments_become_settings(void **state) {
 	command_done(&c);
 }
 
+static void test_attach_dual_stack(void **state) {
+	_cleanup_free_ char *m = NULL;
+	Command c;
+
+	/* Every address an --address, each gateway a --gateway: no ADDRESS
+	 * argument needed. */
+	assert_int_equal(parse(&c, &m, "attach", "eth0", "5000", "--address=10.88.0.2/16", "--address",
+	                       "fd00::2/64", "--gateway=10.88.0.1", "--gateway=fd00::1", "--no-ipv6-link-local"), 0);
+	assert_int_equal(c.verb, VERB_ATTACH);
+	assert_int_equal(c.port, 5000);
+	assert_string_equal(setting(&c, "Device"), "eth0");
+	assert_null(setting(&c, "Address"));
+	assert_string_equal(setting(&c, "Addresses"), "10.88.0.2/16 fd00::2/64");
+	assert_string_equal(setting(&c, "Gateways"), "10.88.0.1 fd00::1");
+	assert_string_equal(setting(&c, "IPv6LinkLocal"), "no");
+	command_done(&c);
+	free(TAKE_PTR(m));
+
+	/* Or the first as the arguments, the other family's as options. */
+	assert_int_equal(parse(&c, &m, "attach", "eth0", "5000", "10.88.0.2/16", "10.88.0.1",
+	                       "--address=fd00::2/64", "--gateway=fd00::1"), 0);
+	assert_string_equal(setting(&c, "Address"), "10.88.0.2/16");
+	assert_string_equal(setting(&c, "Gateway"), "10.88.0.1");
+	assert_string_equal(setting(&c, "Addresses"), "fd00::2/64");
+	assert_string_equal(setting(&c, "Gateways"), "fd00::1");
+	command_done(&c);
+}
+
 static void test_relay_start_options(void **state) {
 	_cleanup_free_ char *m = NULL;
 	Command c;
@@ -260,7 +288,13 @@ static void test_usage_errors_say_what_is_wrong(void **state) {
 		{ { "attach", "eth0", "5000" },
 		  "arcactl: 'attach' takes at least 3 arguments, not 2; see 'arcactl attach --help'\n" },
 		{ { "attach", "eth0", "5000", "--config=x.conf" },
-		  "arcactl: 'attach' takes DEVICE PORT ADDRESS[/PREFIX] [GATEWAY], or PORT with --config; "
+		  "arcactl: 'attach' takes DEVICE PORT ADDRESS[/PREFIX] [GATEWAY], DEVICE PORT with --address, "
+		  "or PORT with --config; see 'arcactl attach --help'\n" },
+		{ { "attach", "eth0", "5000", "--address=fd00::2/129" },
+		  "arcactl: invalid --address 'fd00::2/129': give IPv4 or IPv6 addresses, each with /PREFIX after it "
+		  "or without (at most 32 for IPv4, 128 for IPv6); see 'arcactl attach --help'\n" },
+		{ { "attach", "eth0", "5000", "--address=10.0.0.2", "--gateway=10.0.0.1/24" },
+		  "arcactl: invalid --gateway '10.0.0.1/24': give IPv4 or IPv6 addresses; "
 		  "see 'arcactl attach --help'\n" },
 		{ { "attach", "a", "b", "c", "d", "e" },
 		  "arcactl: 'attach' takes at most 4 arguments, not 5; see 'arcactl attach --help'\n" },
@@ -340,7 +374,7 @@ static void test_help_for_each_verb(void **state) {
 		{ { "status", "-h" }, VERB_STATUS, { "--json=" } },
 		{ { "--help", "attach" }, VERB_ATTACH,
 		  { "--mac=", "--mtu=", "--dns=", "--no-default-route", "--rate-limit=", "--listen=",
-		    "--listen-fd=", "--config=" } },
+		    "--listen-fd=", "--config=", "--address=", "--gateway=", "--no-ipv6-link-local" } },
 		{ { "detach", "--help" }, VERB_DETACH, { "DEVICE|PORT" } },
 		{ { "relay", "--help" }, VERB_RELAY, { "relay start", "relay stop", "relay list", "relay status" } },
 		{ { "relay", "start", "--help" }, VERB_RELAY_START,
@@ -392,6 +426,7 @@ int main(void) {
 		cmocka_unit_test(test_verbs_and_their_arguments),
 		cmocka_unit_test(test_options_before_or_after_the_verb),
 		cmocka_unit_test(test_attach_arguments_become_settings),
+		cmocka_unit_test(test_attach_dual_stack),
 		cmocka_unit_test(test_relay_start_options),
 		cmocka_unit_test(test_habits_of_networkctl_and_ovs_vsctl),
 		cmocka_unit_test(test_usage_errors_say_what_is_wrong),

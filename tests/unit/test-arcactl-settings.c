@@ -203,7 +203,44 @@ static void test_network_file_and_checks(void **state) {
 	network_settings_init(&s);
 	assert_int_equal(settings_set(network_fields, &s, "Device", "eth0"), 0);
 	assert_int_equal(network_settings_check(&s, "x.conf", error), -EINVAL);
-	assert_string_equal(error, "x.conf: no address given (Address=)");
+	assert_string_equal(error, "x.conf: no address given (Address= or Addresses=)");
+	network_settings_done(&s);
+}
+
+static void test_dual_stack_file_and_checks(void **state) {
+	char error[CONF_ERROR_MAX];
+	const char *path = write_file("5001.conf",
+	                              "Device=eth1\n"
+	                              "Addresses=10.88.0.2/16, FD00:0::2/64 fd01::2\n"
+	                              "Gateways=10.88.0.1 fd00::1\n"
+	                              "IPv6LinkLocal=no\n");
+	NetworkSettings s;
+
+	network_settings_init(&s);
+	assert_int_equal(settings_load(network_fields, &s, path, error), 0);
+	/* No Address: the daemon takes the first of Addresses. */
+	assert_null(s.address.address);
+	assert_int_equal(strv_length(s.addresses), 3);
+	/* Normal forms, the prefix kept where it was given. */
+	assert_string_equal(s.addresses[0], "10.88.0.2/16");
+	assert_string_equal(s.addresses[1], "fd00::2/64");
+	assert_string_equal(s.addresses[2], "fd01::2");
+	assert_int_equal(strv_length(s.gateways), 2);
+	assert_int_equal(s.ipv6_link_local, 0);
+	assert_int_equal(network_settings_check(&s, path, error), 0);
+
+	/* A gateway of a family no address has. */
+	assert_int_equal(settings_set(network_fields, &s, "Addresses", "fd00::2/64"), 0);
+	assert_int_equal(network_settings_check(&s, "5001.conf", error), -EINVAL);
+	assert_string_equal(error, "5001.conf: gateway 10.88.0.1 is IPv4, but no address is (Address=, Addresses=)");
+	assert_int_equal(settings_set(network_fields, &s, "Gateways", "fd00::1"), 0);
+	assert_int_equal(network_settings_check(&s, "5001.conf", error), 0);
+
+	/* A prefix that does not fit its family is no address. */
+	assert_int_equal(settings_set(network_fields, &s, "Addresses", "10.0.0.2/33"), -EINVAL);
+	assert_int_equal(settings_set(network_fields, &s, "Addresses", "fd00::2/129"), -EINVAL);
+	assert_int_equal(settings_set(network_fields, &s, "Addresses", "fd00::2/0"), -EINVAL);
+	assert_int_equal(settings_set(network_fields, &s, "Gateways", "fd00::1/64"), -EINVAL);
 	network_settings_done(&s);
 }
 
@@ -343,6 +380,9 @@ static void test_attach_call_carries_what_is_set(void **state) {
 	assert_int_equal(settings_set(network_fields, &s, "DNS", "10.0.0.1,10.0.0.53"), 0);
 	assert_int_equal(settings_set(network_fields, &s, "RateLimit", "1G"), 0);
 	assert_int_equal(settings_set(network_fields, &s, "Listen", "/run/x.sock"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Addresses", "fd00::2/64"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "Gateways", "fd00::1"), 0);
+	assert_int_equal(settings_set(network_fields, &s, "IPv6LinkLocal", "no"), 0);
 	s.host.listen_fd = w.peer;
 	m = new_call(&w, "AttachNetwork");
 	assert_int_equal(network_settings_append(m, 5000, &s), 0);
@@ -352,8 +392,9 @@ static void test_attach_call_carries_what_is_set(void **state) {
 	assert_string_equal(gateway, "10.0.0.1");
 	assert_int_equal(prefix_len, 16);
 	options = dump_options(m);
-	assert_string_equal(options, "MAC=s:02:42:0a:00:00:02 MTU=u:1400 ListenFD=h:fd RateLimit=t:1000000000 "
-	                             "DefaultRoute=b:false DNS=as:10.0.0.1,10.0.0.53");
+	assert_string_equal(options, "Addresses=as:fd00::2/64 Gateways=as:fd00::1 MAC=s:02:42:0a:00:00:02 MTU=u:1400 "
+	                             "ListenFD=h:fd RateLimit=t:1000000000 DefaultRoute=b:false "
+	                             "IPv6LinkLocal=b:false DNS=as:10.0.0.1,10.0.0.53");
 	free(options);
 	sd_bus_message_unref(m);
 
@@ -432,6 +473,7 @@ int main(void) {
 		cmocka_unit_test(test_bad_files_name_file_and_line),
 		cmocka_unit_test(test_missing_file_is_empty_only_with_dash),
 		cmocka_unit_test(test_network_file_and_checks),
+		cmocka_unit_test(test_dual_stack_file_and_checks),
 		cmocka_unit_test(test_vsock_ports),
 		cmocka_unit_test(test_attach_call_carries_what_is_set),
 		cmocka_unit_test(test_relay_call_carries_what_is_set),

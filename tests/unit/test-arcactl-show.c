@@ -205,6 +205,50 @@ static void test_network_status_page(void **state) {
 	props_done(&p);
 }
 
+static void test_dual_stack_network_status_page(void **state) {
+	char *addresses[] = { "fd00::2/64", "fd01::2/56", NULL }, *gateways[] = { "fd00::1", NULL };
+	char *none[] = { NULL };
+	Props p = {};
+	Capture c;
+
+	assert_int_equal(props_add_string(&p, "Device", "eth1"), 0);
+	assert_int_equal(props_add_number(&p, "VsockPort", 5001), 0);
+	assert_int_equal(props_add_string(&p, "Listen", "vsock::5001"), 0);
+	assert_int_equal(props_add_string(&p, "Address", "10.88.0.2"), 0);
+	assert_int_equal(props_add_number(&p, "PrefixLength", 16), 0);
+	assert_int_equal(props_add_string(&p, "Gateway", "10.88.0.1"), 0);
+	assert_int_equal(props_add_strv(&p, "Addresses", addresses), 0);
+	assert_int_equal(props_add_strv(&p, "Gateways", gateways), 0);
+	assert_int_equal(props_add_bool(&p, "DefaultRoute", true), 0);
+	assert_int_equal(props_add_bool(&p, "IPv6LinkLocal", false), 0);
+	assert_int_equal(props_add_string(&p, "MAC", "02:42:0a:58:00:02"), 0);
+	assert_int_equal(props_add_number(&p, "MTU", 1500), 0);
+	assert_int_equal(props_add_strv(&p, "DNS", none), 0);
+	assert_int_equal(props_add_string(&p, "State", "listening"), 0);
+
+	/* Every address and gateway, one a line, under one label. */
+	show_network_status(capture_start(&c), &p);
+	assert_string_equal(capture_end(&c),
+	                    "\u25cf eth1\n"
+	                    "            State: listening\n"
+	                    "           Listen: vsock::5001\n"
+	                    "       Vsock port: 5001\n"
+	                    "          Address: 10.88.0.2/16\n"
+	                    "                   fd00::2/64\n"
+	                    "                   fd01::2/56\n"
+	                    "          Gateway: 10.88.0.1 (default route)\n"
+	                    "                   fd00::1 (default route)\n"
+	                    "  IPv6 link-local: none\n"
+	                    "              MAC: 02:42:0a:58:00:02\n"
+	                    "              MTU: 1500\n"
+	                    "      Connections: 0\n"
+	                    "          To host: 0 frames (0B)\n"
+	                    "        From host: 0 frames (0B)\n"
+	                    "  Protocol errors: 0\n");
+	free(c.text);
+	props_done(&p);
+}
+
 static void test_relay_status_page_leaves_out_what_is_unset(void **state) {
 	Props p = {};
 	Capture c;
@@ -365,6 +409,7 @@ int main(void) {
 		cmocka_unit_test(test_network_list),
 		cmocka_unit_test(test_relay_list),
 		cmocka_unit_test(test_network_status_page),
+		cmocka_unit_test(test_dual_stack_network_status_page),
 		cmocka_unit_test(test_relay_status_page_leaves_out_what_is_unset),
 		cmocka_unit_test(test_daemon_status_pages),
 		cmocka_unit_test(test_json_short_and_pretty),

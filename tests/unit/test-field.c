@@ -79,6 +79,7 @@ static void fill_network(NetworkSettings *s) {
 		{ "MAC", "02:42:AC:12:00:02" }, { "MTU", "9000" }, { "Framing", "vnet" },
 		{ "Listen", "/run/eth0.sock" }, { "RateLimit", "2M" }, { "LockMAC", "no" },
 		{ "AllowedPeers", "2, 7" }, { "DefaultRoute", "yes" }, { "DNS", "10.0.0.53,fd00::53" },
+		{ "Addresses", "10.0.0.2/24, FD01::2" }, { "Gateways", "10.0.0.1" }, { "IPv6LinkLocal", "no" },
 	};
 
 	*s = (NetworkSettings) {};
@@ -174,10 +175,11 @@ static void test_state_file_round_trip(void **state) {
 	text = dump(network_fields, FIELD_STATE, &s);
 	/* One line a setting, under the names the bus and the files share. */
 	assert_non_null(strstr(text, "Device=eth0\nVsockPort=5000\nAddress=fd00::2\nGateway=fd00::1\n"
-	                             "PrefixLength=64\nMAC=02:42:ac:12:00:02\nMTU=9000\nFraming=vnet\n"
+	                             "PrefixLength=64\nAddresses=10.0.0.2/24 fd01::2\nGateways=10.0.0.1\n"
+	                             "MAC=02:42:ac:12:00:02\nMTU=9000\nFraming=vnet\n"
 	                             "Listen=/run/eth0.sock\nRateLimit=2000000\nLockMAC=no\n"
-	                             "AllowedPeers=2 7\nDefaultRoute=yes\nDNS=10.0.0.53 fd00::53\n"
-	                             "Metric=101\n"));
+	                             "AllowedPeers=2 7\nDefaultRoute=yes\nIPv6LinkLocal=no\n"
+	                             "DNS=10.0.0.53 fd00::53\nMetric=101\n"));
 
 	snprintf(path, sizeof(path), "%s/dump.conf", dir);
 	back = (NetworkSettings) {};
@@ -187,6 +189,9 @@ static void test_state_file_round_trip(void **state) {
 	assert_string_equal(text, again);
 	assert_int_equal(back.host.allowed_peers.n, 2);
 	assert_int_equal(back.host.allowed_peers.cids[1], 7);
+	assert_int_equal(strv_length(back.addresses), 2);
+	assert_string_equal(back.addresses[1], "fd01::2");
+	assert_int_equal(back.ipv6_link_local, 0);
 
 	fields_done(network_fields, &s);
 	fields_done(network_fields, &back);
@@ -204,6 +209,8 @@ static void test_settings_file_keys(void **state) {
 		/* A key and its alias are one key. */
 		{ "Prefix=24\nPrefixLength=24\n", "2: 'PrefixLength' is set twice" },
 		{ "Device=%eth\n", "1: invalid value '%eth' for Device" },
+		{ "Addresses=10.0.0.2/24 fd00::2/129\n", "1: invalid value '10.0.0.2/24 fd00::2/129' for Addresses" },
+		{ "Gateways=10.0.0.1/24\n", "1: invalid value '10.0.0.1/24' for Gateways" },
 	};
 	NetworkSettings s;
 	FILE *f;

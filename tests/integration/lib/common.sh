@@ -111,14 +111,22 @@ bus_call() { "$PY" "$LIB/bus-call.py" "$@"; }
 
 # expect_error NAME COMMAND...: the command fails with that D-Bus error.
 expect_error() {
-	local name=$1 out
+	local name=$1
 	shift
+	expect_error_saying "$name" "" "$@"
+}
+
+# expect_error_saying NAME TEXT COMMAND...: the same, and the error's
+# message says TEXT (the rule it names).
+expect_error_saying() {
+	local name=$1 text=$2 out
+	shift 2
 	if out=$("$@" 2>&1); then
 		fail "expected $name, but the call succeeded: $out"
 	fi
 	case "$out" in
-	"error $name:"*) echo "   refused as expected: ${out#error }" ;;
-	*) fail "expected $name, got: $out" ;;
+	"error $name:"*"$text"*) echo "   refused as expected: ${out#error }" ;;
+	*) fail "expected $name${text:+ saying '$text'}, got: $out" ;;
 	esac
 }
 

@@ -1,16 +1,18 @@
 #!/usr/bin/python3
 """A host stand-in for tests: connects to a daemon's stream socket and
 speaks length32 frames. It answers ARP, IPv6 neighbour solicitations and
-pings for one address, as a gateway on the far side of the host would, so
-that a ping from the container's side crosses the daemon both ways.
+pings for its addresses (--ip, repeated for more: a dual-stack gateway), as
+a gateway on the far side of the host would, so that a ping from the
+container's side crosses the daemon both ways.
 
 With --ping-container, it also pings the container, one echo request per
 SIGUSR1, sent in two halves: the first at the signal, the rest at SIGUSR2,
 so that a daemon may restart while it holds half a frame; each reply is
 printed as "echo-reply SEQ".
 
-On exit (SIGTERM, or the daemon hanging up) it prints one line of counts:
-frames_in=N frames_out=N arp=N icmp=N
+On exit (SIGTERM, or the daemon hanging up) it prints one line of counts,
+pings of IPv4 and IPv6 apart:
+frames_in=N frames_out=N arp=N icmp=N icmp6=N
 """
 
 import argparse
@@ -21,7 +23,7 @@ import struct
 import sys
 
 ETH_P_IP, ETH_P_ARP, ETH_P_IPV6 = 0x0800, 0x0806, 0x86DD
-counts = {"frames_in": 0, "frames_out": 0, "arp": 0, "icmp": 0}
+counts = {"frames_in": 0, "frames_out": 0, "arp": 0, "icmp": 0, "icmp6": 0}
 
 
 def checksum(data):
@@ -38,8 +40,9 @@ def mac_bytes(text):
 
 
 class Peer:
-    def __init__(self, sock, ip, mac):
-        self.sock, self.ip, self.mac = sock, ipaddress.ip_address(ip), mac_bytes(mac)
+    def __init__(self, sock, ips, mac):
+        self.sock, self.mac = sock, mac_bytes(mac)
+        self.ips = {ipaddress.ip_address(ip) for ip in ips}
 
     def send(self, frame):
         self.sock.sendall(struct.pack("!I", len(frame)) + frame)
@@ -50,7 +53,7 @@ class Peer:
 
     def on_arp(self, src, p):
         op, sha, spa, tpa = struct.unpack("!6xH6s4s6x4s", p[:28])
-        if op != 1 or ipaddress.ip_address(tpa) != self.ip:
+        if op != 1 or ipaddress.ip_address(tpa) not in self.ips:
             return
         counts["arp"] += 1
         reply = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 2, self.mac, tpa, sha, spa)
@@ -59,11 +62,11 @@ class Peer:
     def on_ipv4(self, src, p):
         ihl = (p[0] & 0x0F) * 4
         proto, saddr, daddr = p[9], p[12:16], p[16:20]
-        if proto == 1 and ipaddress.ip_address(daddr) == self.ip and p[ihl] == 0:
+        if proto == 1 and ipaddress.ip_address(daddr) in self.ips and p[ihl] == 0:
             seq = struct.unpack("!H", p[ihl + 6 : ihl + 8])[0]
             print("echo-reply %d" % seq, flush=True)
             return
-        if proto != 1 or ipaddress.ip_address(daddr) != self.ip or p[ihl] != 8:
+        if proto != 1 or ipaddress.ip_address(daddr) not in self.ips or p[ihl] != 8:
             return
         counts["icmp"] += 1
         icmp = bytearray(p[ihl:])
@@ -84,21 +87,22 @@ class Peer:
         if p[6] != 58:
             return
         saddr, daddr, icmp = p[8:24], p[24:40], p[40:]
-        if icmp[0] == 135 and ipaddress.ip_address(icmp[8:24]) == self.ip:
+        if icmp[0] == 135 and ipaddress.ip_address(icmp[8:24]) in self.ips:
             counts["arp"] += 1
             body = struct.pack("!BBHI", 136, 0, 0, 0x60000000) + icmp[8:24]
             body += struct.pack("!BB", 2, 1) + self.mac
-            self.icmp6(src, self.ip.packed, saddr, body)
-        elif icmp[0] == 128 and ipaddress.ip_address(daddr) == self.ip:
-            counts["icmp"] += 1
+            self.icmp6(src, icmp[8:24], saddr, body)
+        elif icmp[0] == 128 and ipaddress.ip_address(daddr) in self.ips:
+            counts["icmp6"] += 1
             body = bytes([129, 0, 0, 0]) + icmp[4:]
             self.icmp6(src, daddr, saddr, body)
 
     def echo_request(self, dst_mac, dst_ip, seq):
         icmp = struct.pack("!BBHHH", 8, 0, 0, 0x4152, seq) + bytes(range(200))
         icmp = icmp[:2] + struct.pack("!H", checksum(icmp)) + icmp[4:]
+        src = next(ip for ip in self.ips if ip.version == 4)
         hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq, 0x4000, 64, 1, 0,
-                          self.ip.packed, ipaddress.ip_address(dst_ip).packed)
+                          src.packed, ipaddress.ip_address(dst_ip).packed)
         hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
         return self.eth(dst_mac, ETH_P_IP, hdr + icmp)
 
@@ -108,14 +112,14 @@ class Peer:
             return
         src, proto = f[6:12], struct.unpack("!H", f[12:14])[0]
         handler = {ETH_P_ARP: self.on_arp, ETH_P_IP: self.on_ipv4, ETH_P_IPV6: self.on_ipv6}.get(proto)
-        if handler and self.ip.version == (6 if proto == ETH_P_IPV6 else 4):
+        if handler:
             handler(src, f[14:])
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--connect", required=True, help="unix socket path of the daemon")
-    ap.add_argument("--ip", required=True, help="the address to answer for")
+    ap.add_argument("--ip", required=True, action="append", help="an address to answer for; repeat for more")
     ap.add_argument("--mac", default="02:00:00:00:00:01")
     ap.add_argument("--send-raw", help="hex bytes to send once connected, then keep going")
     ap.add_argument("--ping-container", nargs=2, metavar=("IP", "MAC"),
