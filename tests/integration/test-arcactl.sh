@@ -168,7 +168,7 @@ expect 2 "arcactl: --timeout= takes 1 to 86400 seconds, not '0'" ctl wait eth0 -
 ctl wait eth0 listening --timeout=1 || fail "wait eth0 listening: it is listening"
 ctl wait eth1 connected --timeout=1 || fail "wait eth1 connected: it is connected"
 expect 1 "arcactl: eth0 is not connected after 1 s: it is listening." ctl wait eth0 connected --timeout=1
-expect 2 "arcactl: invalid state 'up': use ready, listening, connecting, connected or disconnecting; see 'arcactl wait --help'" \
+expect 2 "arcactl: invalid state 'up': use ready, listening, dialing, waiting, connecting, connected or disconnecting; see 'arcactl wait --help'" \
 	ctl wait eth0 up
 
 say "arcactl set: a running network's rate limit, for root; the bus policy refuses everyone else"
