@@ -210,12 +210,7 @@ ctl list --no-legend | grep -q . && fail "networks left: $(ctl list)"
 say "arca-relayd joins the bus; arcactl list shows both daemons"
 make_netns "$HELPER"
 make_netns "$PEER"
-ip -n "$HELPER" link add "lb$ID" type bridge
-ip -n "$HELPER" link set "lb$ID" up
-ip link add "v$ID" netns "$HELPER" type veth peer name eth0 netns "$PEER"
-ip -n "$HELPER" link set "v$ID" master "lb$ID" up
-ip -n "$PEER" addr add 10.57.0.1/24 dev eth0
-ip -n "$PEER" link set eth0 up
+make_bridge_peer "$HELPER" "lb$ID" "$PEER" "v$ID" 10.57.0.1/24
 show_log_on_failure "$TMP/arca-relayd.log"
 # No Open vSwitch here: a bridge-only helper VM.
 start_daemon arca-relayd ip netns exec "$HELPER" "$RELAYD" --ovs-db="unix:$TMP/no-ovs.sock" --ovs-timeout=1 --state-dir="$TMP/relay-state"

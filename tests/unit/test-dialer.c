@@ -72,133 +72,123 @@ static const char *temp_socket_path(void) {
 	return path;
 }
 
-static void test_dialer_connects_to_a_listening_host(void **state) {
-	sd_event *e = NULL;
-	Listener *l = NULL;
-	Dialer *d = NULL;
-	Seen s = { .fd = -1 };
+/* One test's world: a loop, a dialer to the temporary path, and, once a
+ * host listens there, its listener and the last connection it took. */
+typedef struct Fixture {
+	sd_event *event;
+	Seen seen;
+	Listener *listener;
+	Dialer *dialer;
+	int accepted;
+} Fixture;
+
+static void host_listens(Fixture *f) {
 	SocketAddress a;
-	int accepted = -1;
 
-	assert_int_equal(sd_event_new(&e), 0);
-	s.event = e;
 	assert_int_equal(socket_address_parse(&a, temp_socket_path()), 0);
-	assert_int_equal(listener_new(&l, e, &a, on_accept, &accepted), 0);
-	assert_int_equal(dialer_new(&d, e, temp_socket_path(), "test", &handlers, &s), 0);
-	assert_int_equal(dialer_get_state(d), DIALER_IDLE);
+	assert_int_equal(listener_new(&f->listener, f->event, &a, on_accept, &f->accepted), 0);
+}
 
-	dialer_start(d);
+static int setup(void **state) {
+	Fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(sd_event_new(&f->event), 0);
+	f->seen = (Seen) { .event = f->event, .fd = -1 };
+	f->accepted = -1;
+	(void) unlink(temp_socket_path());
+	assert_int_equal(dialer_new(&f->dialer, f->event, temp_socket_path(), "test", &handlers, &f->seen), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state) {
+	Fixture *f = *state;
+
+	if (f->seen.fd >= 0)
+		close(f->seen.fd);
+	if (f->accepted >= 0)
+		close(f->accepted);
+	dialer_free(f->dialer);
+	listener_free(f->listener);
+	sd_event_unref(f->event);
+	free(f);
+	return 0;
+}
+
+static void test_dialer_connects_to_a_listening_host(void **state) {
+	Fixture *f = *state;
+
+	host_listens(f);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_IDLE);
+	dialer_start(f->dialer);
 	/* The first attempt is at once, from the loop. */
-	assert_int_equal(dialer_get_state(d), DIALER_DIALING);
-	assert_int_equal(s.connected, 0);
-	run_until(e, &s.connected, 1);
-	assert_int_equal(s.connected, 1);
-	assert_int_equal(s.failed, 0);
-	assert_int_equal(s.peer.family, AF_UNIX);
-	assert_int_equal(s.peer.pid, getpid());
-	assert_true(fcntl(s.fd, F_GETFL) & O_NONBLOCK);
-	assert_int_equal(dialer_get_state(d), DIALER_IDLE);
-
-	close(s.fd);
-	close(accepted);
-	dialer_free(d);
-	listener_free(l);
-	sd_event_unref(e);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_DIALING);
+	assert_int_equal(f->seen.connected, 0);
+	run_until(f->event, &f->seen.connected, 1);
+	assert_int_equal(f->seen.failed, 0);
+	assert_int_equal(f->seen.peer.family, AF_UNIX);
+	assert_int_equal(f->seen.peer.pid, getpid());
+	assert_true(fcntl(f->seen.fd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_IDLE);
 }
 
 static void test_dialer_waits_and_retries_until_the_host_listens(void **state) {
-	sd_event *e = NULL;
-	Listener *l = NULL;
-	Dialer *d = NULL;
-	Seen s = { .fd = -1 };
-	SocketAddress a;
+	Fixture *f = *state;
 	char want[256];
-	int accepted = -1;
 
-	assert_int_equal(sd_event_new(&e), 0);
-	s.event = e;
-	(void) unlink(temp_socket_path());
-	assert_int_equal(dialer_new(&d, e, temp_socket_path(), "test", &handlers, &s), 0);
-	dialer_start(d);
-	run_until(e, &s.failed, 1);
-	assert_int_equal(s.failed, 1);
+	dialer_start(f->dialer);
+	run_until(f->event, &f->seen.failed, 1);
 	snprintf(want, sizeof(want), "Cannot connect to %s: %s", temp_socket_path(), strerror(ENOENT));
-	assert_string_equal(s.error, want);
-	assert_int_equal(dialer_get_state(d), DIALER_WAITING);
+	assert_string_equal(f->seen.error, want);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_WAITING);
 	/* Starting a dialer under way changes nothing. */
-	dialer_start(d);
-	assert_int_equal(dialer_get_state(d), DIALER_WAITING);
+	dialer_start(f->dialer);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_WAITING);
 
 	/* The host comes: the next attempt finds it. */
-	assert_int_equal(socket_address_parse(&a, temp_socket_path()), 0);
-	assert_int_equal(listener_new(&l, e, &a, on_accept, &accepted), 0);
-	run_until(e, &s.connected, 1);
-	assert_int_equal(s.connected, 1);
-	assert_int_equal(dialer_get_state(d), DIALER_IDLE);
-
-	close(s.fd);
-	close(accepted);
-	dialer_free(d);
-	listener_free(l);
-	sd_event_unref(e);
+	host_listens(f);
+	run_until(f->event, &f->seen.connected, 1);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_IDLE);
 }
 
 static void test_dialer_brief_connection_counts_as_a_failure(void **state) {
-	sd_event *e = NULL;
-	Listener *l = NULL;
-	Dialer *d = NULL;
-	Seen s = { .fd = -1 };
-	SocketAddress a;
-	int accepted = -1;
+	Fixture *f = *state;
 
-	assert_int_equal(sd_event_new(&e), 0);
-	s.event = e;
-	assert_int_equal(socket_address_parse(&a, temp_socket_path()), 0);
-	assert_int_equal(listener_new(&l, e, &a, on_accept, &accepted), 0);
-	assert_int_equal(dialer_new(&d, e, temp_socket_path(), "test", &handlers, &s), 0);
-	dialer_start(d);
-	run_until(e, &s.connected, 1);
-	assert_int_equal(s.connected, 1);
+	host_listens(f);
+	dialer_start(f->dialer);
+	run_until(f->event, &f->seen.connected, 1);
 
 	/* The host hung up at once: not dialed again at once, but later. */
-	close(accepted);
-	dialer_start(d);
-	assert_int_equal(dialer_get_state(d), DIALER_WAITING);
-	run_until(e, &s.connected, 2);
-	assert_int_equal(s.connected, 2);
+	dialer_start(f->dialer);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_WAITING);
+	run_until(f->event, &f->seen.connected, 2);
 
 	/* A connection that lasted: dialed again at once. */
 	usleep(DIALER_STABLE_USEC + 100 * USEC_PER_MSEC);
-	close(accepted);
-	dialer_start(d);
-	assert_int_equal(dialer_get_state(d), DIALER_DIALING);
+	dialer_start(f->dialer);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_DIALING);
 
-	/* Stopped, nothing is under way; freed, nothing is left. */
-	dialer_stop(d);
-	assert_int_equal(dialer_get_state(d), DIALER_IDLE);
-	close(s.fd);
-	dialer_free(d);
-	listener_free(l);
-	sd_event_unref(e);
+	/* Stopped, nothing is under way. */
+	dialer_stop(f->dialer);
+	assert_int_equal(dialer_get_state(f->dialer), DIALER_IDLE);
 }
 
 static void test_dialer_refuses_what_is_no_address(void **state) {
-	sd_event *e = NULL;
+	Fixture *f = *state;
 	Dialer *d = NULL;
 
-	assert_int_equal(sd_event_new(&e), 0);
-	assert_int_equal(dialer_new(&d, e, "relative.sock", "test", &handlers, NULL), -EINVAL);
-	assert_int_equal(dialer_new(&d, e, "vsock:2", "test", &handlers, NULL), -EINVAL);
+	assert_int_equal(dialer_new(&d, f->event, "relative.sock", "test", &handlers, NULL), -EINVAL);
+	assert_int_equal(dialer_new(&d, f->event, "vsock:2", "test", &handlers, NULL), -EINVAL);
 	assert_null(d);
-	sd_event_unref(e);
 }
 
 int main(void) {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dialer_connects_to_a_listening_host),
-		cmocka_unit_test(test_dialer_waits_and_retries_until_the_host_listens),
-		cmocka_unit_test(test_dialer_brief_connection_counts_as_a_failure),
-		cmocka_unit_test(test_dialer_refuses_what_is_no_address),
+		cmocka_unit_test_setup_teardown(test_dialer_connects_to_a_listening_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialer_waits_and_retries_until_the_host_listens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialer_brief_connection_counts_as_a_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialer_refuses_what_is_no_address, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
