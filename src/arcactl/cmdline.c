@@ -491,8 +491,8 @@ static int parse_arguments(Command *c, char **args, size_t n, FILE *err) {
 		if (n < 2 || strcmp(args[1], "ready") == 0)
 			return 0;
 		if ((int) host_port_state_from_string(args[1]) < 0)
-			return usage_error(err, "invalid state '%s': use ready, listening, connecting, connected or "
-			                   "disconnecting; see 'arcactl wait --help'", args[1]);
+			return usage_error(err, "invalid state '%s': use ready, listening, dialing, waiting, "
+			                   "connecting, connected or disconnecting; see 'arcactl wait --help'", args[1]);
 		c->wait_state = args[1];
 		return 0;
 	case VERB_SET:
@@ -717,6 +717,7 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 	const char *given_names[_OPTION_GROUPS] = {};
 	unsigned given = 0;
 	GetoptTable table;
+	bool listen, connect = false;
 	size_t used;
 	int opt, index, r;
 
@@ -754,10 +755,16 @@ int cmdline_parse(Command *c, int argc, char *argv[], FILE *err) {
 	if (r < 0)
 		return r;
 
-	if (c->listen_fd >= 0)
-		for (size_t i = 0; i < c->n_settings; i++)
-			if (strcmp(c->settings[i].key, "Listen") == 0)
-				return usage_error(err, "give --listen= or --listen-fd=, not both");
+	listen = c->listen_fd >= 0;
+	for (size_t i = 0; i < c->n_settings; i++) {
+		if (c->listen_fd >= 0 && strcmp(c->settings[i].key, "Listen") == 0)
+			return usage_error(err, "give --listen= or --listen-fd=, not both");
+		listen = listen || strcmp(c->settings[i].key, "Listen") == 0;
+		connect = connect || strcmp(c->settings[i].key, "Connect") == 0;
+	}
+	if (listen && connect)
+		return usage_error(err, "give --connect= or --listen=/--listen-fd=, not both: a port connects to "
+		                   "its host or waits for it");
 
 	return check_settings(c, err);
 }

@@ -138,7 +138,11 @@ static void peer_fields(Fields *fs, const Props *p) {
 	field(fs, "State", "%s", state);
 	if (!isempty_str(peer))
 		field(fs, "Peer", "%s", peer);
-	field(fs, "Listen", "%s", string_or(p, "Listen", "-"));
+	/* A port that connects to its host does not listen. */
+	if (!isempty_str(props_string(p, "Connect")))
+		field(fs, "Connect", "%s", props_string(p, "Connect"));
+	else
+		field(fs, "Listen", "%s", string_or(p, "Listen", "-"));
 }
 
 static void counter_fields(Fields *fs, const Props *p) {

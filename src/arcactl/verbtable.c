@@ -143,8 +143,8 @@ const VerbInfo verbs[_VERB_MAX] = {
 		               "port PORT, is ready: a host is connected and frames reach the\n"
 		               "container's network (for a relay on OVN, once OVN has installed its\n"
 		               "port's flows). A control agent starts the container after it. With\n"
-		               "STATE (listening, connecting, connected, disconnecting), once it is in\n"
-		               "that state instead.",
+		               "STATE (listening, dialing, waiting, connecting, connected,\n"
+		               "disconnecting), once it is in that state instead.",
 		.min_args = 1,
 		.max_args = 2,
 		.options = OPTION_TIMEOUT,

@@ -187,6 +187,18 @@ static int listen_rule(const char *text, char **ret) {
 DEFINE_STRING_TYPE(field_type_listen, listen_rule,
                    "use vsock:CID:PORT, vsock::PORT, an absolute socket path or @abstract-name", false);
 
+/* Where to connect: as where to listen, but a CID to reach. */
+static int connect_rule(const char *text, char **ret) {
+	SocketAddress a;
+
+	if (socket_address_parse(&a, text) < 0 || (a.sa.sa_family == AF_VSOCK && a.vm.svm_cid == VMADDR_CID_ANY))
+		return -EINVAL;
+	return copy_of(text, ret);
+}
+DEFINE_STRING_TYPE(field_type_connect, connect_rule,
+                   "use vsock:CID:PORT (vsock:2:PORT for the host), an absolute socket path or @abstract-name",
+                   false);
+
 /* An address with, in text, "/PREFIX". */
 
 static int address_parse(const char *text, void *value) {

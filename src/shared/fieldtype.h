@@ -37,6 +37,7 @@ extern const FieldType field_type_bytes;            /* uint64_t; text: 10K, 1M, 
 extern const FieldType field_type_bool;
 extern const FieldType field_type_framing;          /* Framing */
 extern const FieldType field_type_listen;           /* a socket address, address.h */
+extern const FieldType field_type_connect;          /* one to reach: a vsock CID given */
 extern const FieldType field_type_fd;               /* int, -1: none; the bus only */
 extern const FieldType field_type_ip_list;          /* char **, IP addresses */
 extern const FieldType field_type_address_list;     /* char **, "ADDRESS[/PREFIX]" */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "bus.h"
+#include "dialer.h"
 #include "ether.h"
 #include "fdstore.h"
 #include "fieldtype.h"
@@ -28,6 +29,10 @@ const Field host_port_fields[] = {
 	  .help = "Listen on ADDRESS instead of vsock::PORT:\nvsock:CID:PORT, vsock::PORT, /path, @name" },
 	{ .name = "ListenFD", .type = &field_type_fd, .offset = offsetof(HostPortSettings, listen_fd),
 	  .flags = FIELD_OPTION },
+	{ .name = "Connect", .type = &field_type_connect, .offset = offsetof(HostPortSettings, connect),
+	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY,
+	  .option = "--connect", .metavar = "ADDRESS",
+	  .help = "Connect to a host listening on ADDRESS instead of\nlistening, again whenever it goes:\nvsock:CID:PORT, /path, @name" },
 	{ .name = "RateLimit", .type = &field_type_bytes, .offset = offsetof(HostPortSettings, rate_limit),
 	  .flags = FIELD_OPTION | FIELD_SETTING | FIELD_STATE | FIELD_PROPERTY | FIELD_WRITABLE,
 	  .option = "--rate-limit", .metavar = "BYTES",
@@ -54,8 +59,32 @@ static const char *const host_port_state_table[_HOST_PORT_STATE_MAX] = {
 	[HOST_PORT_DISCONNECTING] = "disconnecting",
 	[HOST_PORT_STOPPING] = "stopping",
 	[HOST_PORT_FAILED] = "failed",
+	[HOST_PORT_DIALING] = "dialing",
+	[HOST_PORT_WAITING] = "waiting",
 };
 DEFINE_STRING_TABLE_LOOKUP(host_port_state, HostPortState)
+
+/* Connect: a port dials its host or waits for it, and dials only whom
+ * it would admit. */
+static int host_port_settings_check_connect(const HostPortSettings *s, sd_bus_error *error) {
+	SocketAddress a;
+	Peer peer;
+
+	if (!s->connect)
+		return 0;
+	if (s->listen || s->listen_fd >= 0)
+		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGUMENT,
+		                        "Give either Connect or Listen/ListenFD, not both: a port connects to its "
+		                        "host or waits for it to connect.");
+	if (socket_address_parse(&a, s->connect) < 0)
+		return field_invalid(error, fields_find(host_port_fields, 0, "Connect", NULL), s->connect);
+	peer = (Peer) { .family = AF_VSOCK, .cid = a.vm.svm_cid };
+	if (a.sa.sa_family == AF_VSOCK && !peer_allowed(&peer, &s->allowed_peers))
+		return sd_bus_error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+		                         "Connect=%s reaches CID %" PRIu32 ", which AllowedPeers does not allow; "
+		                         "add it to AllowedPeers.", s->connect, peer.cid);
+	return 0;
+}
 
 int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool have_mac,
                                 sd_bus_error *error) {
@@ -65,6 +94,9 @@ int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool h
 
 	if (s->listen && s->listen_fd >= 0)
 		return sd_bus_error_set(error, BUS_ERROR_INVALID_ARGUMENT, "Give either Listen or ListenFD, not both.");
+	r = host_port_settings_check_connect(s, error);
+	if (r < 0)
+		return r;
 	if (s->listen_fd >= 0) {
 		r = listener_check_fd(s->listen_fd, NULL);
 		if (r < 0)
@@ -72,7 +104,7 @@ int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool h
 			                         "ListenFD must be a listening AF_VSOCK or AF_UNIX stream socket: %s.",
 			                         strerror(-r));
 	}
-	if (!s->listen && s->listen_fd < 0) {
+	if (!s->listen && s->listen_fd < 0 && !s->connect) {
 		(void) socket_address_vsock(&a, VMADDR_CID_ANY, vsock_port);
 		socket_address_format(&a, text, sizeof(text));
 		s->listen = strdup(text);
@@ -101,6 +133,7 @@ struct HostPort {
 	struct ether_addr mac;
 	LinkSide container_side;
 	Listener *listener;
+	Dialer *dialer;                 /* instead of the listener, with Connect */
 	Device *device;
 	bool closing;                   /* device_close() under way */
 	bool device_was_open;           /* when it began */
@@ -195,6 +228,9 @@ static void host_port_drop_host(HostPort *p) {
 	link_unfinished_done(&p->unfinished);
 	p->conn_fd = safe_close(p->conn_fd);
 	host_port_sync_fds(p);
+	/* A host that listens is dialed again. */
+	if (p->state != HOST_PORT_STOPPING && p->state != HOST_PORT_FAILED)
+		dialer_start(p->dialer);
 }
 
 static void host_port_open_device(HostPort *p);
@@ -234,6 +270,7 @@ static void on_device_closed(Device *d, int error, void *userdata) {
 	if (error < 0 && d->ops->persistent) {
 		host_port_drop_host(p);
 		(void) listener_set_enabled(p->listener, false);
+		dialer_stop(p->dialer);
 		host_port_set_state(p, HOST_PORT_FAILED);
 		return;
 	}
@@ -510,9 +547,8 @@ static void host_port_hand_over(HostPort *p) {
 	_cleanup_(handover_done) Handover h = { .counters = p->counters };
 	_cleanup_close_ int fd = -1;
 	char name[FDSTORE_NAME_MAX];
-	int r;
-
 	struct stat st;
+	int r;
 
 	if (p->link && fstat(p->conn_fd, &st) == 0) {
 		h.stream_inode = st.st_ino;
@@ -529,6 +565,35 @@ static void host_port_hand_over(HostPort *p) {
 		log_warning_errno(r, "%s: Failed to hand the counters and the frames under way over to the "
 		                  "next daemon: %m", p->name);
 }
+
+static void on_dialed(Dialer *d, int fd, const Peer *peer, void *userdata) {
+	HostPort *p = userdata;
+
+	p->counters.connections++;
+	host_port_admit(p, fd, peer);
+}
+
+/* Every failed attempt: LastError, said once by the dialer's log. */
+static void on_dial_failed(Dialer *d, const char *message, void *userdata) {
+	HostPort *p = userdata;
+	char *s;
+
+	if ((p->last_error && strcmp(p->last_error, message) == 0) || !(s = strdup(message)))
+		return;
+	free(p->last_error);
+	p->last_error = s;
+	host_port_changed(p);
+}
+
+static void on_dial_changed(Dialer *d, void *userdata) {
+	host_port_changed(userdata);
+}
+
+static const DialerHandlers host_port_dial_handlers = {
+	.connected = on_dialed,
+	.failed = on_dial_failed,
+	.changed = on_dial_changed,
+};
 
 /* A restarted daemon's port: an adopted connection is a host as any other,
  * whose device is open already where it was adopted too; an adopted
@@ -594,14 +659,20 @@ int host_port_new(HostPort **ret, sd_event *event, const HostPortConfig *config,
 		p->dev_kept_fd = adopt->dev_fd;
 	}
 
-	r = host_port_listen(p, error);
+	/* Connect= was checked with the settings. */
+	r = p->settings->connect ? dialer_new(&p->dialer, event, p->settings->connect, p->name,
+	                                      &host_port_dial_handlers, p)
+	                         : host_port_listen(p, error);
 	if (r < 0)
 		return r;
 	/* The service manager keeps one copy of a socket, however often
 	 * given. */
-	host_port_keep_fd(p, "listen", listener_get_fd(p->listener));
+	if (p->listener)
+		host_port_keep_fd(p, "listen", listener_get_fd(p->listener));
 	host_port_take_handover(p, TAKE_FD(handover_fd));
 	host_port_adopt(p, TAKE_FD(conn_fd));
+	if (p->conn_fd < 0)
+		dialer_start(p->dialer);
 	*ret = TAKE_PTR(p);
 	return 0;
 }
@@ -614,6 +685,7 @@ void host_port_settings_changed(HostPort *p) {
 void host_port_stop(HostPort *p) {
 	host_port_keep_fd(p, "listen", -1);
 	p->listener = listener_free(p->listener);
+	p->dialer = dialer_free(p->dialer);
 	host_port_drop_host(p);
 	host_port_set_state(p, HOST_PORT_STOPPING);
 	/* A close under way ends the stop; an open under way is cut short. */
@@ -642,6 +714,7 @@ HostPort *host_port_free(HostPort *p) {
 	safe_close(p->conn_fd);
 	device_free(p->device);
 	listener_free(p->listener);
+	dialer_free(p->dialer);
 	sd_event_source_disable_unref(p->changed_source);
 	sd_event_unref(p->event);
 	free(p->last_error);
@@ -652,6 +725,9 @@ HostPort *host_port_free(HostPort *p) {
 }
 
 HostPortState host_port_get_state(const HostPort *p) {
+	/* Without a host, a port that dials tells how that goes. */
+	if (p->state == HOST_PORT_LISTENING && p->dialer)
+		return dialer_get_state(p->dialer) == DIALER_DIALING ? HOST_PORT_DIALING : HOST_PORT_WAITING;
 	return p->state;
 }
 
@@ -679,7 +755,7 @@ static int property_state(sd_bus *bus, const char *path, const char *interface, 
                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
 	HostPort *p = userdata;
 
-	return sd_bus_message_append(reply, "s", host_port_state_to_string(p->state));
+	return sd_bus_message_append(reply, "s", host_port_state_to_string(host_port_get_state(p)));
 }
 
 static int property_ready(sd_bus *bus, const char *path, const char *interface, const char *property,

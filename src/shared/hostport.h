@@ -30,6 +30,11 @@
  * the rate limit both ways and the capture. Counters continue across
  * hosts.
  *
+ * A host that listens instead is dialed (Connect=, dialer.h): no listener
+ * then, and where a listening port waits for its host, a dialing one
+ * connects, or waits to try again (states dialing and waiting); a host
+ * that goes is dialed again. Its connection is a host as any other.
+ *
  * The listener, the host's connection and the device's fd are kept in the
  * service manager's fd store while they exist ("listen-NAME",
  * "conn-NAME", "dev-NAME"), so that a restarted daemon adopts them and
@@ -54,6 +59,7 @@ typedef struct HostPortSettings {
 	int framing;                    /* Framing; -1: not given */
 	char *listen;                   /* Listen; once listening, where */
 	int listen_fd;                  /* ListenFD */
+	char *connect;                  /* Connect: dial the host there instead */
 	uint64_t rate_limit;            /* RateLimit: bytes per second each way; 0: none */
 	int lock_mac;                   /* LockMAC; -1: not given */
 	PeerAllowlist allowed_peers;    /* AllowedPeers; none: the host */
@@ -68,8 +74,9 @@ extern const Field host_port_fields[];
 
 /*
  * Checks the settings and fills in what was not given: length32 framing,
- * listening on vsock::vsock_port, LockMAC where the container's MAC is
- * known. On a bad combination sets an InvalidArgument error.
+ * listening on vsock::vsock_port (unless it connects), LockMAC where the
+ * container's MAC is known. On a bad combination sets an InvalidArgument
+ * error.
  */
 int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool have_mac,
                                 sd_bus_error *error);
@@ -81,6 +88,10 @@ typedef enum HostPortState {
 	HOST_PORT_DISCONNECTING,
 	HOST_PORT_STOPPING,
 	HOST_PORT_FAILED,
+	/* Where a port that connects (Connect=) has no host: a connect under
+	 * way, or the last failed and the next is due later. */
+	HOST_PORT_DIALING,
+	HOST_PORT_WAITING,
 	_HOST_PORT_STATE_MAX,
 } HostPortState;
 
@@ -119,7 +130,7 @@ typedef struct HostPortAdopt {
 } HostPortAdopt;
 
 /*
- * Starts listening and takes the device. With an adopted connection,
+ * Starts listening (or dialing) and takes the device. With an adopted connection,
  * forwarding resumes as soon as the device is open; an adopted device
  * without a host is closed, unless it lives with the object. On failure
  * (the address is in use, ListenFD is no listener) error says why and

@@ -237,5 +237,7 @@ const SocketAddress *listener_get_address(const Listener *l) {
 }
 
 int listener_set_enabled(Listener *l, bool enabled) {
+	if (!l)
+		return 0;
 	return sd_event_source_set_enabled(l->source, enabled ? SD_EVENT_ON : SD_EVENT_OFF);
 }

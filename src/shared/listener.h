@@ -51,5 +51,5 @@ const SocketAddress *listener_get_address(const Listener *l);
  * it listens. */
 int listener_check_fd(int fd, SocketAddress *ret);
 
-/* While disabled, connections wait in the kernel's backlog. */
+/* While disabled, connections wait in the kernel's backlog. NULL: no listener, nothing to do. */
 int listener_set_enabled(Listener *l, bool enabled);

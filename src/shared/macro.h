@@ -80,4 +80,5 @@ static inline bool ends_sentence(const char *s) {
 }
 
 #define USEC_PER_SEC 1000000ULL
+#define USEC_PER_MSEC 1000ULL
 #define NSEC_PER_USEC 1000ULL

@@ -232,8 +232,10 @@ int object_new(Daemon *d, void *settings, FdStore *store, Object **ret, sd_bus_e
 	if (r < 0)
 		return r;
 	if (!store)
-		log_info("%s: started, %s%s%s%s, listening on %s.", o->name, strna(what), details ? " (" : "",
-		         strempty(details), details ? ")" : "", strna(config.settings->listen));
+		log_info("%s: started, %s%s%s%s, %s %s.", o->name, strna(what), details ? " (" : "",
+		         strempty(details), details ? ")" : "",
+		         config.settings->connect ? "connecting to" : "listening on",
+		         strna(config.settings->connect ?: config.settings->listen));
 
 	/* Append: listings keep the order objects were made in. */
 	Object **tail = &d->objects;

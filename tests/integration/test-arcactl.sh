@@ -168,7 +168,7 @@ expect 2 "arcactl: --timeout= takes 1 to 86400 seconds, not '0'" ctl wait eth0 -
 ctl wait eth0 listening --timeout=1 || fail "wait eth0 listening: it is listening"
 ctl wait eth1 connected --timeout=1 || fail "wait eth1 connected: it is connected"
 expect 1 "arcactl: eth0 is not connected after 1 s: it is listening." ctl wait eth0 connected --timeout=1
-expect 2 "arcactl: invalid state 'up': use ready, listening, connecting, connected or disconnecting; see 'arcactl wait --help'" \
+expect 2 "arcactl: invalid state 'up': use ready, listening, dialing, waiting, connecting, connected or disconnecting; see 'arcactl wait --help'" \
 	ctl wait eth0 up
 
 say "arcactl set: a running network's rate limit, for root; the bus policy refuses everyone else"
@@ -233,12 +233,7 @@ ctl list --no-legend | grep -q . && fail "networks left: $(ctl list)"
 say "arca-relayd joins the bus; arcactl list shows both daemons"
 make_netns "$HELPER"
 make_netns "$PEER"
-ip -n "$HELPER" link add "lb$ID" type bridge
-ip -n "$HELPER" link set "lb$ID" up
-ip link add "v$ID" netns "$HELPER" type veth peer name eth0 netns "$PEER"
-ip -n "$HELPER" link set "v$ID" master "lb$ID" up
-ip -n "$PEER" addr add 10.57.0.1/24 dev eth0
-ip -n "$PEER" link set eth0 up
+make_bridge_peer "$HELPER" "lb$ID" "$PEER" "v$ID" 10.57.0.1/24
 show_log_on_failure "$TMP/arca-relayd.log"
 # No Open vSwitch here: a bridge-only helper VM.
 start_daemon arca-relayd ip netns exec "$HELPER" "$RELAYD" --ovs-db="unix:$TMP/no-ovs.sock" --ovs-timeout=1 --state-dir="$TMP/relay-state"

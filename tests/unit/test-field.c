@@ -277,7 +277,7 @@ static void test_property_vtable(void **state) {
 	}
 	assert_true(device && backend && lock_mac && rate);
 	assert_false(listen_fd);
-	assert_int_equal(n, 16);
+	assert_int_equal(n, 17);
 	free(v);
 }
 

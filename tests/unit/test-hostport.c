@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bus.h"
 #include "fieldtype.h"
 #include "hostport.h"
 #include "unaligned.h"
@@ -131,7 +132,8 @@ static TestDevice *test_device_new(bool persistent) {
 	return t;
 }
 
-static void fixture_start(Fixture *f, TestDevice *device, const HostPortAdopt *adopt) {
+/* connect: dial a host listening at listen_path, instead of listening there. */
+static void fixture_start_as(Fixture *f, TestDevice *device, const HostPortAdopt *adopt, bool connect) {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	HostPortConfig config = {
 		.name = "test",
@@ -144,16 +146,24 @@ static void fixture_start(Fixture *f, TestDevice *device, const HostPortAdopt *a
 	};
 
 	f->settings = (HostPortSettings) { .listen_fd = -1, .lock_mac = -1, .framing = -1 };
-	f->settings.listen = strdup(listen_path);
+	if (connect)
+		f->settings.connect = strdup(listen_path);
+	else
+		f->settings.listen = strdup(listen_path);
 	assert_int_equal(host_port_settings_complete(&f->settings, 7, false, &error), 0);
 	f->device = device;
 	assert_int_equal(host_port_new(&f->port, f->event, &config, &device->device, adopt, &error), 0);
 	assert_false(sd_bus_error_is_set(&error));
 }
 
+static void fixture_start(Fixture *f, TestDevice *device, const HostPortAdopt *adopt) {
+	fixture_start_as(f, device, adopt, false);
+}
+
 static void fixture_done(Fixture *f) {
 	f->port = host_port_free(f->port);
 	free(f->settings.listen);
+	free(f->settings.connect);
 	(void) unlink(listen_path);
 }
 
@@ -461,6 +471,97 @@ static void test_stop_closes_the_device_and_forgets(void **state) {
 	fixture_done(f);
 }
 
+static bool dialing(const Fixture *f) {
+	HostPortState state = host_port_get_state(f->port);
+
+	return state == HOST_PORT_DIALING || state == HOST_PORT_WAITING;
+}
+
+/* A host that listens, as passt does. */
+static int host_listen(void) {
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", listen_path);
+	(void) unlink(listen_path);
+	assert_int_equal(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	return fd;
+}
+
+/* The port's connection, once it dials. */
+static int host_accept(Fixture *f, int listening) {
+	int fd = -1;
+
+	for (int i = 0; i < LOOP_ROUNDS && fd < 0; i++) {
+		assert_true(sd_event_run(f->event, 1000) >= 0);
+		fd = accept4(listening, NULL, NULL, SOCK_CLOEXEC);
+	}
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void test_connect_dials_the_host_and_again_when_it_goes(void **state) {
+	Fixture *f = *state;
+	int listening, host = -1;
+
+	fixture_reset(f);
+	(void) unlink(listen_path);
+	fixture_start_as(f, test_device_new(false), NULL, true);
+	/* Nobody there yet: it says so, and tries again. */
+	run_until(f, host_port_get_state(f->port) == HOST_PORT_WAITING);
+	assert_false(host_port_has_host(f->port));
+
+	listening = host_listen();
+	host = host_accept(f, listening);
+	run_until(f, host_port_get_state(f->port) == HOST_PORT_CONNECTED);
+	check_forwarding(f, host, 0x51);
+
+	/* The host goes: dialed again, and the same path as any host's. */
+	close(host);
+	run_until(f, dialing(f));
+	host = host_accept(f, listening);
+	run_until(f, host_port_get_state(f->port) == HOST_PORT_CONNECTED);
+	check_forwarding(f, host, 0x61);
+	assert_int_equal(f->device->opens, 2);
+	/* No listener: only the connection and the device are kept. */
+	assert_string_equal(store_read(), "+conn-t1\n+dev-t1\n-conn-t1\n-dev-t1\n+conn-t1\n+dev-t1\n");
+
+	/* Stopped while connected: nothing dials any more. */
+	host_port_stop(f->port);
+	run_until(f, f->stopped == 1);
+	run_a_while(f);
+	assert_int_equal(accept4(listening, NULL, NULL, SOCK_CLOEXEC), -1);
+
+	close(host);
+	close(listening);
+	fixture_done(f);
+}
+
+static void test_connect_refused_with_listen_or_a_cid_not_allowed(void **state) {
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	HostPortSettings s = { .listen_fd = -1, .lock_mac = -1, .framing = -1 };
+
+	s.connect = (char *) "/run/passt.sock";
+	s.listen = (char *) "/run/arca.sock";
+	assert_true(host_port_settings_complete(&s, 7, false, &error) < 0);
+	assert_string_equal(error.name, BUS_ERROR_INVALID_ARGUMENT);
+	assert_non_null(strstr(error.message, "Give either Connect or Listen/ListenFD, not both"));
+	sd_bus_error_free(&error);
+
+	s.listen = NULL;
+	s.connect = (char *) "vsock:3:5000";
+	assert_true(host_port_settings_complete(&s, 7, false, &error) < 0);
+	assert_non_null(strstr(error.message, "AllowedPeers does not allow"));
+	sd_bus_error_free(&error);
+
+	/* Allowed, and then nothing listens by default. */
+	s.allowed_peers = (PeerAllowlist) { .cids = { 3 }, .n = 1 };
+	assert_int_equal(host_port_settings_complete(&s, 7, false, &error), 0);
+	assert_null(s.listen);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_admitted_host_forwards_both_ways),
@@ -471,6 +572,8 @@ int main(void) {
 		cmocka_unit_test(test_adopted_device_without_host_is_closed),
 		cmocka_unit_test(test_persistent_device_failure_is_final),
 		cmocka_unit_test(test_stop_closes_the_device_and_forgets),
+		cmocka_unit_test(test_connect_dials_the_host_and_again_when_it_goes),
+		cmocka_unit_test(test_connect_refused_with_listen_or_a_cid_not_allowed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

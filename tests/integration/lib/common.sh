@@ -67,6 +67,19 @@ make_netns() {
 	ip -n "$ns" link set lo up
 }
 
+# make_bridge_peer HELPER BRIDGE PEER VETH ADDRESS: a Linux bridge in the
+# namespace HELPER and on it VETH, whose other end is eth0 of the
+# namespace PEER with ADDRESS: a container on the helper's bridge.
+make_bridge_peer() {
+	local helper=$1 bridge=$2 peer=$3 veth=$4 address=$5
+	ip -n "$helper" link add "$bridge" type bridge
+	ip -n "$helper" link set "$bridge" up
+	ip link add "$veth" netns "$helper" type veth peer name eth0 netns "$peer"
+	ip -n "$helper" link set "$veth" master "$bridge" up
+	ip -n "$peer" addr add "$address" dev eth0
+	ip -n "$peer" link set eth0 up
+}
+
 # wait_for DESCRIPTION COMMAND...: retries for up to 10 s.
 wait_for() {
 	local what=$1 i

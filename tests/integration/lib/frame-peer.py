@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""A host stand-in for tests: connects to a daemon's stream socket and
+"""A host stand-in for tests: connects to a daemon's stream socket (or,
+with --listen, waits for a daemon to connect, serving one connection) and
 speaks length32 frames. It answers ARP, IPv6 neighbour solicitations and
 pings for its addresses (--ip, repeated for more: a dual-stack gateway), as
 a gateway on the far side of the host would, so that a ping from the
@@ -17,6 +18,7 @@ frames_in=N frames_out=N arp=N icmp=N icmp6=N
 
 import argparse
 import ipaddress
+import os
 import signal
 import socket
 import struct
@@ -118,7 +120,9 @@ class Peer:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--connect", required=True, help="unix socket path of the daemon")
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--connect", help="unix socket path of the daemon")
+    where.add_argument("--listen", help="unix socket path to wait on for a daemon (Connect=)")
     ap.add_argument("--ip", required=True, action="append", help="an address to answer for; repeat for more")
     ap.add_argument("--mac", default="02:00:00:00:00:01")
     ap.add_argument("--send-raw", help="hex bytes to send once connected, then keep going")
@@ -126,10 +130,21 @@ def main():
                     help="ping IP at MAC, half a request at SIGUSR1 and the rest at SIGUSR2")
     args = ap.parse_args()
 
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(args.connect)
-    peer = Peer(sock, args.ip, args.mac)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.listen:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if os.path.exists(args.listen):
+            os.unlink(args.listen)
+        server.bind(args.listen)
+        server.listen(1)
+        print("listening", flush=True)
+        sock, _ = server.accept()
+        # One daemon: the next finds nobody listening, as with a host gone.
+        server.close()
+    else:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(args.connect)
+    peer = Peer(sock, args.ip, args.mac)
     if args.ping_container:
         ip, mac = args.ping_container
         pending, seq = [b""], [0]
