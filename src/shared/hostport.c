@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "handover.h"
 #include "hostport.h"
+#include "hostport-internal.h"
 #include "log.h"
 #include "netdev.h"
 
@@ -123,45 +124,6 @@ int host_port_settings_complete(HostPortSettings *s, uint32_t vsock_port, bool h
 		s->tx_queue_length = HOST_PORT_TX_QUEUE_LENGTH_DEFAULT;
 	return 0;
 }
-
-struct HostPort {
-	sd_event *event;
-	char *name;
-	char *fd_name;
-	HostPortSettings *settings;
-	bool have_mac;
-	struct ether_addr mac;
-	LinkSide container_side;
-	Listener *listener;
-	Dialer *dialer;                 /* instead of the listener, with Connect */
-	Device *device;
-	bool closing;                   /* device_close() under way */
-	bool device_was_open;           /* when it began */
-
-	HostPortState state;
-	int conn_fd;
-	Peer peer;
-	Link *link;
-	Capture *capture;               /* arcactl capture, across hosts; while no
-	                                 * host is there, it waits for one */
-	/* Across hosts, and restarts through the fd store. */
-	PortCounters counters;
-	/* What the last daemon's link left unfinished on the host's stream,
-	 * for this host's link to go on with. */
-	LinkUnfinished unfinished;
-	ino_t unfinished_inode;         /* on this connection */
-	struct nl_sock *nl;             /* for device_kernel_drops() */
-	char *last_error;
-
-	/* What the fd store holds for us: whether, and which fd. */
-	bool conn_kept, dev_kept;
-	int conn_kept_fd, dev_kept_fd;
-
-	sd_event_source *changed_source;
-	void (*changed)(HostPort *p, void *userdata);
-	void (*stopped)(HostPort *p, void *userdata);
-	void *userdata;
-};
 
 static int on_changed(sd_event_source *s, void *userdata) {
 	HostPort *p = userdata;
@@ -311,8 +273,7 @@ static void device_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *re
 	*ret_from_host = packet_socket ? tx : rx;
 }
 
-/* All the kernel lost, of this device and of those gone before. */
-static void host_port_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *ret_from_host) {
+void host_port_kernel_drops(HostPort *p, uint64_t *ret_to_host, uint64_t *ret_from_host) {
 	device_kernel_drops(p, ret_to_host, ret_from_host);
 	*ret_to_host += p->counters.kernel_drops_to_host + p->counters.socket_drops;
 	*ret_from_host += p->counters.kernel_drops_from_host;
@@ -750,82 +711,3 @@ uint64_t host_port_get_refused(const HostPort *p) {
 const char *host_port_get_name(const HostPort *p) {
 	return p->name;
 }
-
-static int property_state(sd_bus *bus, const char *path, const char *interface, const char *property,
-                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-	HostPort *p = userdata;
-
-	return sd_bus_message_append(reply, "s", host_port_state_to_string(host_port_get_state(p)));
-}
-
-static int property_ready(sd_bus *bus, const char *path, const char *interface, const char *property,
-                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-	HostPort *p = userdata;
-
-	return sd_bus_message_append(reply, "b", host_port_is_ready(p));
-}
-
-static int property_peer(sd_bus *bus, const char *path, const char *interface, const char *property,
-                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-	HostPort *p = userdata;
-	char buf[PEER_STRING_MAX] = "";
-
-	if (host_port_has_host(p))
-		peer_format(&p->peer, buf, sizeof(buf));
-	return sd_bus_message_append(reply, "s", buf);
-}
-
-static int property_peer_cid(sd_bus *bus, const char *path, const char *interface, const char *property,
-                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-	HostPort *p = userdata;
-	bool vsock = host_port_has_host(p) && p->peer.family == AF_VSOCK;
-
-	/* VMADDR_CID_ANY while no vsock peer is connected. */
-	return sd_bus_message_append(reply, "u", vsock ? p->peer.cid : VMADDR_CID_ANY);
-}
-
-static int property_kernel_drops(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-	uint64_t to_host, from_host;
-
-	host_port_kernel_drops(userdata, &to_host, &from_host);
-	return sd_bus_message_append(reply, "t", strcmp(property, "KernelDropsToHost") == 0 ? to_host : from_host);
-}
-
-static int method_capture(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-	HostPort *p = userdata;
-
-	return bus_method_capture(m, p->event, p->name, &p->capture, error);
-}
-
-#define COUNTER(name, field) SD_BUS_PROPERTY(name, "t", NULL, offsetof(HostPort, field), 0)
-
-const sd_bus_vtable host_port_vtable[] = {
-	SD_BUS_VTABLE_START(0),
-	SD_BUS_PROPERTY("State", "s", property_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Ready", "b", property_ready, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Peer", "s", property_peer, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("PeerCID", "u", property_peer_cid, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("LastError", "s", NULL, offsetof(HostPort, last_error), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Connections", "t", NULL, offsetof(HostPort, counters.connections), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Refused", "t", NULL, offsetof(HostPort, counters.refused), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	COUNTER("FramesToHost", counters.link.to_stream.frames),
-	COUNTER("BytesToHost", counters.link.to_stream.bytes),
-	COUNTER("ErrorsToHost", counters.link.to_stream.errors),
-	COUNTER("DropsToHost", counters.link.to_stream.drops),
-	SD_BUS_PROPERTY("KernelDropsToHost", "t", property_kernel_drops, 0, 0),
-	COUNTER("FramesFromHost", counters.link.to_device.frames),
-	COUNTER("BytesFromHost", counters.link.to_device.bytes),
-	COUNTER("ErrorsFromHost", counters.link.to_device.errors),
-	COUNTER("DropsFromHost", counters.link.to_device.drops),
-	SD_BUS_PROPERTY("KernelDropsFromHost", "t", property_kernel_drops, 0, 0),
-	COUNTER("ProtocolErrors", counters.link.to_device.protocol_errors),
-	SD_BUS_METHOD_WITH_NAMES("Capture", "a{sv}", SD_BUS_PARAM(options), "h", SD_BUS_PARAM(pipe),
-	                         method_capture, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_VTABLE_END
-};
-
-char *const host_port_changed_properties[] = {
-	(char *) "State", (char *) "Ready", (char *) "Peer", (char *) "PeerCID", (char *) "LastError",
-	(char *) "Connections", (char *) "Refused", NULL
-};
