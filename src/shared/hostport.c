@@ -390,11 +390,15 @@ static void host_port_open_device(HostPort *p) {
 	device_open(p->device, on_device_opened, p);
 }
 
-static void host_port_admit(HostPort *p, int fd, const Peer *peer) {
+/* A host is there: accepted, dialed, or adopted from the last daemon,
+ * which counted it already. */
+static void host_port_admit(HostPort *p, int fd, const Peer *peer, bool adopted) {
 	char who[PEER_STRING_MAX];
 
 	p->conn_fd = fd;
 	p->peer = *peer;
+	if (!adopted)
+		p->counters.connections++;
 	host_port_sync_fds(p);
 	peer_format(peer, who, sizeof(who));
 	log_info("%s: host connected from %s.", p->name, who);
@@ -431,9 +435,7 @@ static int on_host_connect(Listener *l, int fd, const Peer *peer, void *userdata
 		host_port_changed(p);
 		return -EBUSY;
 	}
-	/* An adopted host was counted by the daemon that admitted it. */
-	p->counters.connections++;
-	host_port_admit(p, TAKE_FD(conn), peer);
+	host_port_admit(p, TAKE_FD(conn), peer, false);
 	return 0;
 }
 
@@ -528,10 +530,7 @@ static void host_port_hand_over(HostPort *p) {
 }
 
 static void on_dialed(Dialer *d, int fd, const Peer *peer, void *userdata) {
-	HostPort *p = userdata;
-
-	p->counters.connections++;
-	host_port_admit(p, fd, peer);
+	host_port_admit(userdata, fd, peer, false);
 }
 
 /* Every failed attempt: LastError, said once by the dialer's log. */
@@ -571,7 +570,7 @@ static void host_port_adopt(HostPort *p, int conn_fd) {
 		link_unfinished_done(&p->unfinished);
 	if (conn >= 0) {
 		/* The same fd as the store has: nothing to tell it. */
-		host_port_admit(p, TAKE_FD(conn), &peer);
+		host_port_admit(p, TAKE_FD(conn), &peer, true);
 		return;
 	}
 	host_port_sync_fds(p);

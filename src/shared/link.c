@@ -631,10 +631,13 @@ int link_get_unfinished(const Link *l, LinkUnfinished *ret) {
 	const uint8_t *pending;
 	size_t from_len, to_len;
 
-	from = malloc(FRAME_HEADER_BYTES + l->max_bytes);
-	if (!from)
-		return -ENOMEM;
-	from_len = frame_decoder_unfinished(&l->decoder, from);
+	from_len = 0;
+	if (!frame_decoder_idle(&l->decoder)) {
+		from = malloc(FRAME_HEADER_BYTES + l->max_bytes);
+		if (!from)
+			return -ENOMEM;
+		from_len = frame_decoder_unfinished(&l->decoder, from);
+	}
 	pending = frame_queue_pending(&l->queue, &to_len);
 	if (to_len > 0) {
 		to = malloc(to_len);
