@@ -21,6 +21,12 @@
 
 /* How much one stream read may take; several frames at the usual MTU. */
 #define LINK_READ_BYTES (128U * 1024U)
+
+/* What a stream read brought, in whatever link: one buffer for the whole
+ * process, since a read's frames are written, or kept elsewhere, before
+ * its handler returns (see on_stream_event()). Its pages cost nothing
+ * until a read touches them. */
+static uint8_t stream_read_buf[LINK_READ_BYTES];
 /* Stream reads per wake-up, so one busy link cannot starve the others. */
 #define LINK_STREAM_READS 4U
 /* A paused direction wakes when its credit is back, not up to sd-event's
@@ -73,7 +79,6 @@ struct Link {
 
 	FrameQueue queue;         /* device -> stream */
 	FrameDecoder decoder;     /* stream -> device */
-	uint8_t *read_buf;
 
 	BatchIO *batchio;         /* device I/O, many frames per system call */
 	uint32_t max_bytes;       /* the largest frame the stream carries */
@@ -471,7 +476,7 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 			if (!direction_admit(l, &l->to_device))
 				break;
 
-			n = read(l->stream_fd, l->read_buf, LINK_READ_BYTES);
+			n = read(l->stream_fd, stream_read_buf, LINK_READ_BYTES);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EINTR)
 					break;
@@ -486,7 +491,7 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 				return 0;
 			}
 
-			r = frame_decoder_feed(&l->decoder, l->read_buf, (size_t) n, deliver_to_device, l);
+			r = frame_decoder_feed(&l->decoder, stream_read_buf, (size_t) n, deliver_to_device, l);
 			/* What a read brought, joined or not, is written before
 			 * the next read: the frames are in its buffer. Also
 			 * those before a protocol error. */
@@ -573,10 +578,6 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	if (r < 0)
 		return r;
 
-	l->read_buf = malloc(LINK_READ_BYTES);
-	if (!l->read_buf)
-		return -ENOMEM;
-
 	r = batchio_acquire(&l->batchio);
 	if (r < 0)
 		return r;
@@ -614,7 +615,6 @@ Link *link_free(Link *l) {
 	sd_event_source_disable_unref(l->to_device.timer);
 	frame_queue_done(&l->queue);
 	frame_decoder_done(&l->decoder);
-	free(l->read_buf);
 	batchio_unref(l->batchio);
 	coalescer_free(l->coalescer);
 	sd_event_unref(l->event);

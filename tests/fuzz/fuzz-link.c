@@ -73,11 +73,11 @@ typedef struct Run {
 	LinkCounters want_device;
 
 	uint8_t *host_bytes;    /* the reference decoder: bytes of no whole frame yet */
-	size_t host_have;
+	size_t host_have, host_allocated;
 	bool broken;            /* the host broke the framing */
 
 	uint8_t *got;           /* what the host received, not yet decoded */
-	size_t got_have;
+	size_t got_have, got_allocated;
 
 	unsigned ends;
 	LinkSide end_side;
@@ -124,6 +124,33 @@ static void world_init(void) {
 	assert(batchio_acquire(&world.batchio) == 0);
 	world.buf = malloc(RECEIVE_BYTES);
 	assert(world.buf);
+}
+
+/* A run starts from nothing but the memory of the last one. */
+static void run_start(Run *run) {
+	Run last = *run;
+
+	*run = (Run) {
+		.to_stream = last.to_stream,
+		.to_device = last.to_device,
+		.host_bytes = last.host_bytes,
+		.host_allocated = last.host_allocated,
+		.got = last.got,
+		.got_allocated = last.got_allocated,
+	};
+	ref_frames_clear(&run->to_stream);
+	ref_frames_clear(&run->to_device);
+}
+
+/* Appends b to the bytes *have of *buf, which grows as needed. */
+static void append(uint8_t **buf, size_t *have, size_t *allocated, const uint8_t *b, size_t n) {
+	if (*have + n > *allocated) {
+		*allocated = MAX(2 * *allocated, *have + n);
+		*buf = realloc(*buf, *allocated);
+		assert(*buf);
+	}
+	memcpy(*buf + *have, b, n);
+	*have += n;
 }
 
 static void configure(Run *run, uint8_t bits, uint8_t limit_pick) {
@@ -219,10 +246,7 @@ static void expect_from_host(Run *run, const uint8_t *b, size_t n) {
 
 	if (run->broken)
 		return;
-	run->host_bytes = realloc(run->host_bytes, run->host_have + n + 1);
-	assert(run->host_bytes);
-	memcpy(run->host_bytes + run->host_have, b, n);
-	run->host_have += n;
+	append(&run->host_bytes, &run->host_have, &run->host_allocated, b, n);
 
 	while (run->host_have - at >= 4) {
 		uint32_t len = be32(run->host_bytes + at);
@@ -275,10 +299,7 @@ static void device_got(Run *run, const uint8_t *msg, size_t n) {
 static void host_got(Run *run, const uint8_t *b, size_t n) {
 	size_t at = 0;
 
-	run->got = realloc(run->got, run->got_have + n + 1);
-	assert(run->got);
-	memcpy(run->got + run->got_have, b, n);
-	run->got_have += n;
+	append(&run->got, &run->got_have, &run->got_allocated, b, n);
 
 	while (run->got_have - at >= 4) {
 		uint32_t len = be32(run->got + at);
@@ -373,13 +394,15 @@ static void check_counters(const LinkCounters *got, const LinkCounters *want) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	static uint8_t framed[4 + REF_SEGMENT_BYTES_MAX];
 	_cleanup_(link_freep) Link *link = NULL;
+	/* Kept, with its buffers, from one input to the next. */
+	static Run run;
 	RefFlows flows = {};
-	Run run = {};
 	size_t i = 2;
 
 	if (size < 2)
 		return 0;
 	world_init();
+	run_start(&run);
 	configure(&run, data[0], data[1]);
 	assert(link_new(&link, world.event, world.dev[0], world.stream[0], &run.config, on_end, &run) == 0);
 
@@ -429,9 +452,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	link = link_free(link);
 	drain(world.stream[0]);
 	drain(world.dev[0]);
-	ref_frames_done(&run.to_stream);
-	ref_frames_done(&run.to_device);
-	free(run.host_bytes);
-	free(run.got);
 	return 0;
 }

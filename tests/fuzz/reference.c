@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "reference.h"
 
 #define VNET_F_NEEDS_CSUM 1U
@@ -140,21 +141,32 @@ void ref_frames_push(RefFrames *q, const uint8_t *frame, size_t len) {
 		q->v = realloc(q->v, q->allocated * sizeof(RefFrame));
 		assert(q->v);
 	}
-	q->v[q->n].frame = malloc(len ?: 1);
-	assert(q->v[q->n].frame);
-	memcpy(q->v[q->n].frame, frame, len);
-	q->v[q->n++].len = len;
+	if (q->used + len > q->bytes_allocated) {
+		q->bytes_allocated = MAX(2 * q->bytes_allocated, q->used + len);
+		q->bytes = realloc(q->bytes, q->bytes_allocated);
+		assert(q->bytes);
+		for (size_t i = q->head; i < q->n; i++)
+			q->v[i].frame = q->bytes + q->v[i].at;
+	}
+	memcpy(q->bytes + q->used, frame, len);
+	q->v[q->n++] = (RefFrame) { q->bytes + q->used, q->used, len };
+	q->used += len;
 }
 
 void ref_frames_pop(RefFrames *q, size_t k) {
 	assert(k <= ref_frames_left(q));
-	for (size_t i = 0; i < k; i++)
-		free(q->v[q->head++].frame);
+	q->head += k;
+	if (q->head == q->n)
+		ref_frames_clear(q);
+}
+
+void ref_frames_clear(RefFrames *q) {
+	q->head = q->n = q->used = 0;
 }
 
 void ref_frames_done(RefFrames *q) {
-	ref_frames_pop(q, ref_frames_left(q));
 	free(q->v);
+	free(q->bytes);
 	*q = (RefFrames) {};
 }
 

@@ -55,15 +55,21 @@ void ref_tcp_fill_checksums(uint8_t *f, const RefTcp *t);
 size_t ref_gso_segment(const uint8_t *f, const RefTcp *t, size_t gso_size, size_t i, uint8_t *out);
 size_t ref_gso_segments(const RefTcp *t, size_t gso_size);
 
-/* Frames in the order they were offered, each a copy. */
+/* Frames in the order they were offered, each a copy. The copies share
+ * one buffer, which the queue keeps while it lives: a run that allocated
+ * for each frame spent more time in the allocator than in the code it
+ * checks. */
 typedef struct RefFrame {
 	uint8_t *frame;
+	size_t at;              /* where frame starts in the buffer */
 	size_t len;
 } RefFrame;
 
 typedef struct RefFrames {
 	RefFrame *v;
 	size_t head, n, allocated;
+	uint8_t *bytes;
+	size_t used, bytes_allocated;
 } RefFrames;
 
 void ref_frames_push(RefFrames *q, const uint8_t *frame, size_t len);
@@ -72,6 +78,8 @@ static inline size_t ref_frames_left(const RefFrames *q) {
 }
 /* Forgets the first k. */
 void ref_frames_pop(RefFrames *q, size_t k);
+/* Forgets every frame and keeps the memory for the next run. */
+void ref_frames_clear(RefFrames *q);
 void ref_frames_done(RefFrames *q);
 
 /* Four TCP flows, the odd ones IPv6, and where each stands. */
