@@ -271,8 +271,6 @@ static int network_setup(Object *o, int adopt_fd, Device **ret, sd_bus_error *er
 		c.n_gateways = network_gateways(s, c.gateways, ELEMENTSOF(c.gateways));
 	c.ipv6_link_local = s->ipv6_link_local != 0;
 	(void) ether_addr_parse(s->mac, &c.mac);
-	/* With vnet framing, TSO frames go to the host whole. */
-	c.offload = s->host.framing == FRAMING_VNET;
 	return device_tap_new(ret, o->daemon->nl, &c, adopt_fd, error);
 }
 

@@ -132,8 +132,8 @@ static int relay_setup(Object *o, int adopt_fd, Device **ret, sd_bus_error *erro
 	};
 
 	if (s->backend == RELAY_BACKEND_BRIDGE)
-		return device_bridge_new(ret, o->daemon->nl, s->bridge, s->port_name, s->mtu,
-		                         s->host.framing == FRAMING_VNET ? TAP_VNET_OFFLOAD : TAP_VNET_HDR, adopt_fd);
+		return device_bridge_new(ret, o->daemon->nl, s->bridge, s->port_name, s->mtu, TAP_VNET_OFFLOAD,
+		                         adopt_fd);
 	return device_ovs_new(ret, o->daemon->event, o->daemon->nl, &ovs, &port, adopt_fd);
 }
 

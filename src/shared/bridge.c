@@ -5,6 +5,7 @@
 #include "macro.h"
 #include "netdev.h"
 #include "tap.h"
+#include "tso.h"
 
 int bridge_port_open(struct nl_sock *sk, const char *bridge, const char *port, uint32_t mtu,
                      TapVnet vnet, int *ret_ifindex) {
@@ -33,6 +34,11 @@ int bridge_port_open(struct nl_sock *sk, const char *bridge, const char *port, u
 	r = netdev_configure(sk, ifindex, NULL, mtu, true);
 	if (r < 0)
 		return r;
+	if (vnet == TAP_VNET_OFFLOAD) {
+		r = netdev_set_gso_max_segs(sk, ifindex, TSO_SEGMENTS_MAX);
+		if (r < 0)
+			return r;
+	}
 	r = netdev_set_master(sk, ifindex, master);
 	if (r < 0)
 		return r;

@@ -29,7 +29,8 @@ struct nl_sock;
  * Makes the TAP device `port` (MTU mtu, or the kernel's default for 0), a
  * port of `bridge`, up, and returns its fd: non-blocking, one read or write
  * is one frame (after a virtio_net_hdr unless vnet is TAP_VNET_NONE, see
- * tap_open()).
+ * tap_open()). With TAP_VNET_OFFLOAD its GSO frames stand for at most
+ * TSO_SEGMENTS_MAX segments.
  * *ret_ifindex (may be NULL) gets the port's ifindex.
  *
  * -ENODEV when there is no device `bridge`, -ENOTDIR when it is not a

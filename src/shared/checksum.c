@@ -39,3 +39,22 @@ uint16_t checksum_fold(uint64_t sum) {
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t) sum;
 }
+
+uint64_t checksum_tcp_pseudo_header(const uint8_t *ip, bool ipv6, size_t tcp_len) {
+	uint8_t tail[8] = {};
+
+	/* The addresses, then the protocol (6) and the TCP length, in the
+	 * layout of each family's pseudo-header. */
+	if (ipv6) {
+		tail[0] = (uint8_t) (tcp_len >> 24);
+		tail[1] = (uint8_t) (tcp_len >> 16);
+		tail[2] = (uint8_t) (tcp_len >> 8);
+		tail[3] = (uint8_t) tcp_len;
+		tail[7] = 6;
+		return checksum_add(checksum_add(0, ip + 8, 32), tail, 8);
+	}
+	tail[1] = 6;
+	tail[2] = (uint8_t) (tcp_len >> 8);
+	tail[3] = (uint8_t) tcp_len;
+	return checksum_add(checksum_add(0, ip + 12, 8), tail, 4);
+}

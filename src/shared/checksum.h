@@ -8,6 +8,7 @@
  * valid checksum sums to 0xffff either way.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,3 +18,8 @@ uint64_t checksum_add(uint64_t sum, const void *data, size_t len);
 
 /* The 16-bit one's complement sum, not inverted. */
 uint16_t checksum_fold(uint64_t sum);
+
+/* The sum of TCP's pseudo-header, for a TCP segment of tcp_len bytes in
+ * the IPv4 or IPv6 packet whose header is at ip (the addresses are read
+ * from it). */
+uint64_t checksum_tcp_pseudo_header(const uint8_t *ip, bool ipv6, size_t tcp_len);

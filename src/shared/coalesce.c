@@ -55,23 +55,6 @@ struct Coalescer {
 	void *userdata;
 };
 
-/* The sum of TCP's pseudo-header for a TCP segment of tcp_len bytes. */
-static uint64_t pseudo_header_sum(const uint8_t *frame, bool ipv6, size_t tcp_len) {
-	uint8_t tail[8] = {};
-	uint64_t sum;
-
-	if (ipv6) {
-		sum = checksum_add(0, frame + ETH_HLEN + 8, 32);
-		unaligned_write_be32(tail, (uint32_t) tcp_len);
-		tail[7] = IPPROTO_TCP_NUMBER;
-		return checksum_add(sum, tail, 8);
-	}
-	sum = checksum_add(0, frame + ETH_HLEN + 12, 8);
-	tail[1] = IPPROTO_TCP_NUMBER;
-	unaligned_write_be16(tail + 2, (uint16_t) tcp_len);
-	return checksum_add(sum, tail, 4);
-}
-
 /* Whether frame is a TCP segment that may join others, with valid
  * checksums; where its parts are. */
 static bool segment_parse(const uint8_t *f, size_t len, Segment *s) {
@@ -123,7 +106,7 @@ static bool segment_parse(const uint8_t *f, size_t len, Segment *s) {
 		return false;
 
 	tcp_len = s->end - s->tcp;
-	return checksum_fold(checksum_add(pseudo_header_sum(f, s->ipv6, tcp_len), f + s->tcp, tcp_len)) == 0xffff;
+	return checksum_fold(checksum_add(checksum_tcp_pseudo_header(f + ETH_HLEN, s->ipv6, tcp_len), f + s->tcp, tcp_len)) == 0xffff;
 }
 
 /* Whether segment s of frame f continues the run held. */
@@ -216,7 +199,7 @@ int coalescer_flush(Coalescer *c) {
 		memcpy(ip + 10, &sum, sizeof(sum));
 	}
 	/* Left to the device: the pseudo-header's sum, as a stack sends it. */
-	sum = checksum_fold(pseudo_header_sum(c->buf, h->ipv6, tcp_len));
+	sum = checksum_fold(checksum_tcp_pseudo_header(c->buf + ETH_HLEN, h->ipv6, tcp_len));
 	memcpy(c->buf + h->tcp + TCP_CHECK_OFFSET, &sum, sizeof(sum));
 
 	vnet_header_write(&(VnetHeader) {

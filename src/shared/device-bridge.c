@@ -31,6 +31,7 @@ static void bridge_device_open(Device *d) {
 		return device_fail(d, fd, "Failed to add port %s to %s: %s", b->port, b->bridge, strerror(-fd));
 	d->fd = fd;
 	d->vnet_hdr = true;
+	d->gso = b->vnet == TAP_VNET_OFFLOAD;
 	device_set_mtu(d, b->nl, b->mtu);
 	device_done(d, 0);
 }
@@ -73,7 +74,7 @@ int device_bridge_new(Device **ret, struct nl_sock *nl, const char *bridge, cons
 		/* A port that went while nobody watched is not taken. */
 		if (b->device.ifindex >= 0) {
 			/* An earlier daemon may have made it without the header. */
-			b->device.vnet_hdr = tap_has_vnet_hdr(fd) > 0;
+			b->device.vnet_hdr = b->device.gso = tap_has_vnet_hdr(fd) > 0;
 			b->device.fd = TAKE_FD(fd);
 			device_set_mtu(&b->device, nl, mtu);
 		}

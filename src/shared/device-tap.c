@@ -11,6 +11,7 @@
 #include "ether.h"
 #include "log.h"
 #include "tap.h"
+#include "tso.h"
 
 typedef struct TapDevice {
 	Device device;
@@ -73,8 +74,9 @@ static int device_error(sd_bus_error *error, int r, const char *what, const char
 /* A device kept in the fd store across a restart is configured already. */
 static int tap_adopt(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, int fd, sd_bus_error *error) {
 	d->fd = fd;
-	/* An earlier daemon may have made a length32 device without one. */
-	d->vnet_hdr = tap_has_vnet_hdr(fd) > 0;
+	/* An earlier daemon may have made a length32 device without one;
+	 * with one, it hands out what the earlier daemon asked for. */
+	d->vnet_hdr = d->gso = tap_has_vnet_hdr(fd) > 0;
 	(void) tap_set_carrier(fd, false);
 	d->ifindex = netdev_get_ifindex(nl, c->name);
 	if (d->ifindex < 0)
@@ -106,8 +108,10 @@ static int tap_add_default_route(struct nl_sock *nl, int ifindex, const TapDevic
 static int tap_make(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, sd_bus_error *error) {
 	int r;
 
-	d->fd = tap_open(c->name, c->offload ? TAP_VNET_OFFLOAD : TAP_VNET_HDR);
-	d->vnet_hdr = true;
+	/* TSO frames, whole to a vnet host, cut by the link for a length32
+	 * one: the container's stack hands over one frame for forty. */
+	d->fd = tap_open(c->name, TAP_VNET_OFFLOAD);
+	d->vnet_hdr = d->gso = true;
 	if (d->fd == -EEXIST)
 		return sd_bus_error_setf(error, BUS_ERROR_ALREADY_ATTACHED,
 		                         "A network device named '%s' exists already; "
@@ -123,6 +127,9 @@ static int tap_make(Device *d, struct nl_sock *nl, const TapDeviceConfig *c, sd_
 	d->ifindex = netdev_get_ifindex(nl, c->name);
 	if (d->ifindex < 0)
 		return device_error(error, d->ifindex, "find the new device", c->name);
+	r = netdev_set_gso_max_segs(nl, d->ifindex, TSO_SEGMENTS_MAX);
+	if (r < 0)
+		return device_error(error, r, "bound the segments of its GSO frames", c->name);
 
 	/* Before the device goes up, when the kernel would make it. */
 	if (!c->ipv6_link_local) {

@@ -37,9 +37,6 @@ typedef struct TapDeviceConfig {
 	uint32_t metric;
 	/* Whether the kernel gives the device an IPv6 link-local address. */
 	bool ipv6_link_local;
-	/* The device hands out checksum-offloaded and TSO frames too, for a
-	 * peer that takes them (Framing=vnet). */
-	bool offload;
 } TapDeviceConfig;
 
 /*

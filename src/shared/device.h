@@ -54,6 +54,9 @@ struct Device {
 	const DeviceOps *ops;
 	int fd;                 /* -1 while closed */
 	bool vnet_hdr;          /* fd reads and writes a virtio_net_hdr */
+	/* fd may hand out GSO frames (TSO on), of TSO_SEGMENTS_MAX segments
+	 * at most: a link to a length32 stream cuts them. */
+	bool gso;
 	uint32_t mtu;           /* for the link's length filter; 0: unknown */
 	int ifindex;
 	char *error;            /* why the last open or close failed */

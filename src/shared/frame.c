@@ -181,6 +181,18 @@ void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len) {
 	q->tail += FRAME_HEADER_BYTES + len;
 }
 
+uint8_t *frame_queue_commit_framed_from(FrameQueue *q, const uint8_t *framed, size_t len) {
+	uint8_t *to = q->buf + q->tail;
+
+	assert(len > FRAME_HEADER_BYTES);
+	assert(framed >= to && framed + len <= q->buf + q->size);
+
+	if (framed != to)
+		memmove(to, framed, len);
+	q->tail += len;
+	return to;
+}
+
 void frame_queue_commit(FrameQueue *q, size_t len) {
 	frame_queue_commit_from(q, q->buf + q->tail + FRAME_HEADER_BYTES, len);
 }

@@ -118,6 +118,10 @@ uint8_t *frame_queue_reserve_slots(FrameQueue *q, size_t slot_bytes, unsigned ma
                                    unsigned *ret_slots);
 void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len);
 
+/* Commits len bytes at framed that hold whole frames, each behind its
+ * header already, as one slot's worth (see tso_cut_framed()): they move up
+ * behind the frames before. Returns where they are now. */
+uint8_t *frame_queue_commit_framed_from(FrameQueue *q, const uint8_t *framed, size_t len);
 /* Copies a frame in; -ENOBUFS when full, -EMSGSIZE when too long or empty. */
 int frame_queue_push(FrameQueue *q, const void *frame, size_t len);
 

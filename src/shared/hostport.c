@@ -322,6 +322,7 @@ static int host_port_start_link(HostPort *p) {
 		/* length32: the device's header stays here, and TCP segments
 		 * from the host reach the device joined. */
 		.strip_vnet_hdr = s->framing != FRAMING_VNET && d->vnet_hdr,
+		.cut_gso = d->gso,
 		.to_stream = { .max_ether_bytes = max_ether },
 		.to_device = { .max_ether_bytes = max_ether },
 		.rate_to_stream = s->rate_limit,

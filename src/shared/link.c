@@ -17,6 +17,8 @@
 #include "log.h"
 #include "macro.h"
 #include "ratelimit.h"
+#include "tso.h"
+#include "unaligned.h"
 #include "vnet.h"
 
 /* How much one stream read may take; several frames at the usual MTU. */
@@ -27,6 +29,9 @@
  * its handler returns (see on_stream_event()). Its pages cost nothing
  * until a read touches them. */
 static uint8_t stream_read_buf[LINK_READ_BYTES];
+/* The longest GSO frame a device hands out: an Ethernet header, IPv6's,
+ * and the most payload it may announce. */
+#define LINK_GSO_FRAME_BYTES_MAX (ETH_HLEN + 40U + 65535U)
 /* Stream reads per wake-up, so one busy link cannot starve the others. */
 #define LINK_STREAM_READS 4U
 /* A paused direction wakes when its credit is back, not up to sd-event's
@@ -93,6 +98,7 @@ struct Link {
 	Capture *const *capture;
 	uint32_t header_bytes;
 	bool strip_vnet_hdr;
+	bool cut_gso;
 
 	LinkEndHandler on_end;
 	void *userdata;
@@ -180,6 +186,11 @@ static bool direction_admit(Link *l, Direction *d) {
 	return false;
 }
 
+/* Whether the Ethernet frame at eth comes from the filter's source. */
+static bool source_is(const LinkFilter *f, const uint8_t *eth) {
+	return memcmp(eth + ETH_ALEN, f->source.ether_addr_octet, ETH_ALEN) == 0;
+}
+
 /* Whether a frame (with its header_bytes in front) passes d's filter. */
 static bool direction_passes(const Link *l, const Direction *d, const uint8_t *frame, size_t len) {
 	const LinkFilter *f = &d->filter;
@@ -197,9 +208,7 @@ static bool direction_passes(const Link *l, const Direction *d, const uint8_t *f
 	if (f->max_ether_bytes > 0 && eth_len > f->max_ether_bytes &&
 	    !(l->header_bytes >= 2 && frame[1] != 0))
 		return false;
-	if (f->lock_source && memcmp(eth + ETH_ALEN, f->source.ether_addr_octet, ETH_ALEN) != 0)
-		return false;
-	return true;
+	return !f->lock_source || source_is(f, eth);
 }
 
 /* A forwarded frame, with its header_bytes in front, to the capture. */
@@ -233,37 +242,75 @@ static int link_flush(Link *l) {
 	return 0;
 }
 
-#define LINK_FRAME_REFUSED ((ssize_t) -2)
+/* A frame from the device, cut where TSO left it whole (see tso.h): its
+ * segments, each behind its length, take the place of the frame in the
+ * queue. n bytes are in slot, which has room for slot_bytes. Returns how
+ * many segments were queued, 0 when the frame is refused. */
+static unsigned link_queue_segments(Link *l, const VnetHeader *h, uint8_t *slot, size_t n) {
+	const LinkFilter *f = &l->to_stream.filter;
+	uint32_t max_segment = f->max_ether_bytes > 0 ? MIN(f->max_ether_bytes, l->max_bytes) : l->max_bytes;
+	LinkCounters *c = l->to_stream.counters;
+	unsigned segments;
+	ssize_t total;
+	uint8_t *p;
+
+	/* A read that filled its slot was cut short. */
+	if (n >= l->slot_bytes || (f->lock_source && !source_is(f, slot)))
+		return 0;
+	total = tso_cut_framed(h, slot, n, l->slot_bytes, max_segment, &segments);
+	if (total < 0)
+		return 0;
+
+	p = frame_queue_commit_framed_from(&l->queue, slot - FRAME_HEADER_BYTES, (size_t) total);
+	for (unsigned k = 0; k < segments; k++) {
+		size_t len = unaligned_read_be32(p);
+
+		link_capture(l, p + FRAME_HEADER_BYTES, len);
+		c->frames++;
+		c->bytes += len;
+		ratelimit_consume(&l->to_stream.limit, len);
+		p += FRAME_HEADER_BYTES + len;
+	}
+	return segments;
+}
 
 /* A frame the device returned: n bytes into slot, after the virtio net
- * header in raw where strip_vnet_hdr. Returns the length to queue, or
- * LINK_FRAME_REFUSED for one that cannot go to the stream as it is. */
-static ssize_t link_device_frame(Link *l, const uint8_t *raw, uint8_t *slot, size_t n) {
+ * header in raw where strip_vnet_hdr. Queues it, or its segments, and
+ * counts them; returns false for one that cannot go to the stream as it
+ * is, which the caller counts. */
+static bool link_queue_device_frame(Link *l, const uint8_t *raw, uint8_t *slot, size_t n) {
+	LinkCounters *c = l->to_stream.counters;
 	VnetHeader h;
 
 	if (l->strip_vnet_hdr) {
 		if (n < VNET_HDR_BYTES)
-			return LINK_FRAME_REFUSED;
+			return false;
 		n -= VNET_HDR_BYTES;
+		vnet_header_parse(raw, &h);
+		if (h.gso_type != VNET_HDR_GSO_NONE)
+			return l->cut_gso && link_queue_segments(l, &h, slot, n) > 0;
 	}
 	/* Less than an Ethernet header is no frame, and none could go as
 	 * length32, which has no empty frames. */
 	if (n < l->header_bytes + ETH_HLEN)
-		return LINK_FRAME_REFUSED;
+		return false;
 	/* A frame longer than its slot was cut to it; the read says
 	 * slot_bytes, one more than the stream or the filter lets through
 	 * (see link_slot_bytes()), or, on kernels whose TAP reports the whole
 	 * frame, more. It is dropped, never sent cut. */
 	if (n > l->max_bytes)
-		return LINK_FRAME_REFUSED;
-	if (l->strip_vnet_hdr) {
-		vnet_header_parse(raw, &h);
-		if (h.gso_type != VNET_HDR_GSO_NONE || vnet_complete_checksum(&h, slot, n) < 0)
-			return LINK_FRAME_REFUSED;
-	}
+		return false;
+	if (l->strip_vnet_hdr && vnet_complete_checksum(&h, slot, n) < 0)
+		return false;
 	if (!direction_passes(l, &l->to_stream, slot, n))
-		return LINK_FRAME_REFUSED;
-	return (ssize_t) n;
+		return false;
+
+	link_capture(l, slot, n);
+	frame_queue_commit_from(&l->queue, slot, n);
+	c->frames++;
+	c->bytes += n;
+	ratelimit_consume(&l->to_stream.limit, n);
+	return true;
 }
 
 /* How many reads to ask for next: twice what came last time, so a busy
@@ -329,17 +376,10 @@ static int on_device_readable(sd_event_source *s, int fd, uint32_t revents, void
 				return 0;
 			}
 
-			n = link_device_frame(l, device_reads.headers[i], slot, (size_t) n);
-			if (n == LINK_FRAME_REFUSED) {
+			if (link_queue_device_frame(l, device_reads.headers[i], slot, (size_t) n))
+				frames++;
+			else
 				c->drops++;
-				continue;
-			}
-			link_capture(l, slot, (size_t) n);
-			frame_queue_commit_from(&l->queue, slot, (size_t) n);
-			c->frames++;
-			c->bytes += (uint64_t) n;
-			ratelimit_consume(&l->to_stream.limit, (uint64_t) n);
-			frames++;
 		}
 		if (got < slots)
 			more = false;
@@ -527,6 +567,9 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
  * that many slots fit in the queue; otherwise one more than the stream
  * carries. */
 static size_t link_slot_bytes(const LinkConfig *config, uint32_t max_bytes) {
+	/* A GSO frame to cut comes whole, and its segments take its place. */
+	if (config->strip_vnet_hdr && config->cut_gso)
+		return LINK_GSO_FRAME_BYTES_MAX + TSO_GROWTH_BYTES_MAX + 1;
 	if (config->header_bytes == 0 && config->to_stream.max_ether_bytes > 0)
 		return (size_t) MIN(config->to_stream.max_ether_bytes, max_bytes) + 1;
 	return (size_t) max_bytes + 1;
@@ -564,6 +607,7 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	l->capture = config->capture;
 	l->header_bytes = config->header_bytes;
 	l->strip_vnet_hdr = config->strip_vnet_hdr;
+	l->cut_gso = config->strip_vnet_hdr && config->cut_gso;
 	l->to_stream.filter = config->to_stream;
 	l->to_device.filter = config->to_device;
 	l->to_stream.filtering = config->to_stream.max_ether_bytes > 0 || config->to_stream.lock_source;
@@ -573,16 +617,17 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	ratelimit_init(&l->to_stream.limit, config->rate_to_stream, 0, now);
 	ratelimit_init(&l->to_device.limit, config->rate_to_device, 0, now);
 
+	l->max_bytes = max_bytes;
+	l->slot_bytes = link_slot_bytes(config, max_bytes);
 	frame_decoder_init(&l->decoder, max_bytes);
-	r = frame_queue_init(&l->queue, config->queue_bytes ?: FRAME_QUEUE_BYTES_DEFAULT, max_bytes + 1);
+	r = frame_queue_init(&l->queue, config->queue_bytes ?: FRAME_QUEUE_BYTES_DEFAULT,
+	                     MAX(max_bytes + 1, (uint32_t) l->slot_bytes));
 	if (r < 0)
 		return r;
 
 	r = batchio_acquire(&l->batchio);
 	if (r < 0)
 		return r;
-	l->max_bytes = max_bytes;
-	l->slot_bytes = link_slot_bytes(config, max_bytes);
 	l->read_ahead = next_read_ahead(1);
 
 	if (config->strip_vnet_hdr) {

@@ -83,8 +83,12 @@ typedef struct LinkConfig {
 	 * left to be done are completed and the header dropped on the way to
 	 * the stream, frames to the device get an empty one, or one asking for
 	 * segmentation when TCP segments from the stream were joined. GSO
-	 * frames from the device cannot cross and are dropped. */
+	 * frames from the device are cut into segments where cut_gso (see
+	 * tso.h), and dropped otherwise. */
 	bool strip_vnet_hdr;
+	/* The device hands out GSO frames (TSO on), of at most
+	 * TSO_SEGMENTS_MAX segments; with strip_vnet_hdr only. */
+	bool cut_gso;
 	LinkFilter to_stream;
 	LinkFilter to_device;
 	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT */

@@ -184,6 +184,25 @@ int netdev_set_tx_queue_length(struct nl_sock *sk, int ifindex, uint32_t frames)
 	return netdev_errno(rtnl_link_change(sk, orig, change, 0));
 }
 
+int netdev_set_gso_max_segs(struct nl_sock *sk, int ifindex, uint32_t segments) {
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_msg *msg;
+	int r;
+
+	/* libnl reads the attribute but cannot set it. */
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST);
+	if (!msg)
+		return -ENOMEM;
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (r >= 0)
+		r = nla_put_u32(msg, IFLA_GSO_MAX_SEGS, segments);
+	if (r >= 0)
+		r = nl_send_sync(sk, msg);     /* frees msg */
+	else
+		nlmsg_free(msg);
+	return netdev_errno(r);
+}
+
 int netdev_set_ipv6_link_local(struct nl_sock *sk, int ifindex, bool on) {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL, *change = NULL;
 	int r;

@@ -37,6 +37,9 @@ int netdev_get_dropped(struct nl_sock *sk, int ifindex, uint64_t *ret_tx, uint64
 
 /* The length of the device's transmit queue, in frames (txqueuelen). */
 int netdev_set_tx_queue_length(struct nl_sock *sk, int ifindex, uint32_t frames);
+/* The most segments a GSO frame the stack sends through the device may
+ * stand for. */
+int netdev_set_gso_max_segs(struct nl_sock *sk, int ifindex, uint32_t segments);
 
 /* The device's MTU, or -ENODEV. */
 int netdev_get_mtu(struct nl_sock *sk, int ifindex);

@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "checksum.h"
 #include "link.h"
+#include "vnet.h"
 #include "macro.h"
 
 /* ARCA_TEST_LINK_FRAMES lowers the count for slow runs (valgrind). */
@@ -644,6 +645,57 @@ static void test_filter_lets_gso_frames_pass(void **state) {
 	assert_int_equal(f->stats.to_stream.drops, 1);
 }
 
+/* A GSO frame from a device with TSO on reaches a length32 stream as the
+ * segments TSO would have sent (tso.c has the field by field checks),
+ * each counted; where the link does not cut them, it is dropped and
+ * counted. */
+static void test_gso_frames_from_the_device_reach_a_length32_stream_cut(void **state) {
+	Fixture *f = *state;
+	LinkConfig c = { .strip_vnet_hdr = true, .cut_gso = true, .to_stream = { .max_ether_bytes = 1514 } };
+	const VnetHeader h = { .gso_type = VNET_HDR_GSO_TCPV4, .gso_size = 1000 };
+	static uint8_t frame[VNET_HDR_BYTES + ETH_HLEN + 40 + 5000], wire[5 * (4 + 1054)];
+	size_t len = tcp_segment(frame + VNET_HDR_BYTES, 1000, 5000, 0x5a), have = 0;
+	const uint8_t *p = wire;
+
+	start_link(f, &c);
+	vnet_header_write(&h, frame);
+	assert_int_equal(write(f->dev[1], frame, VNET_HDR_BYTES + len), VNET_HDR_BYTES + len);
+	run_until_idle(f);
+
+	assert_int_equal(f->stats.to_stream.frames, 5);
+	assert_int_equal(f->stats.to_stream.bytes, 5 * 1054);
+	assert_int_equal(f->stats.to_stream.drops, 0);
+	while (have < sizeof(wire)) {
+		ssize_t n = read(f->st[1], wire + have, sizeof(wire) - have);
+
+		assert_true(n > 0);
+		have += (size_t) n;
+	}
+	for (unsigned k = 0; k < 5; k++, p += 4 + 1054) {
+		const uint8_t *ip = p + 4 + ETH_HLEN, *tcp = ip + 20;
+		uint8_t pseudo[12] = { 0 };
+
+		assert_memory_equal(p, ((uint8_t[]) { 0, 0, 1054 >> 8, 1054 & 0xff }), 4);
+		assert_int_equal(ip[2] << 8 | ip[3], 1040);
+		assert_int_equal(checksum_fold(checksum_add(0, ip, 20)), 0xffff);
+		assert_int_equal(tcp[4] << 24 | tcp[5] << 16 | tcp[6] << 8 | tcp[7], 1 + 1000 * k);
+		memcpy(pseudo, ip + 12, 8);
+		pseudo[9] = 6, pseudo[10] = 1020 >> 8, pseudo[11] = 1020 & 0xff;
+		assert_int_equal(checksum_fold(checksum_add(checksum_add(0, pseudo, 12), tcp, 1020)), 0xffff);
+		for (unsigned i = 0; i < 1000; i++)
+			assert_int_equal(tcp[20 + i], 0x5a);
+	}
+
+	/* Not cut: dropped. */
+	f->link = link_free(f->link);
+	c.cut_gso = false;
+	start_link(f, &c);
+	assert_int_equal(write(f->dev[1], frame, VNET_HDR_BYTES + len), VNET_HDR_BYTES + len);
+	run_until_idle(f);
+	assert_int_equal(f->stats.to_stream.frames, 5);
+	assert_int_equal(f->stats.to_stream.drops, 1);
+}
+
 /* The capture sees what the link forwarded, both ways, without the virtio
  * net header, and not what a filter dropped. */
 static void test_capture_gets_forwarded_frames_without_vnet_header(void **state) {
@@ -771,6 +823,8 @@ int main(void) {
 		cmocka_unit_test_setup_teardown(test_segments_held_by_coalescer_reach_device_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_drops_long_and_spoofed_frames_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_lets_gso_frames_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gso_frames_from_the_device_reach_a_length32_stream_cut, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_capture_gets_forwarded_frames_without_vnet_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_holds_device_to_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segments_before_a_protocol_error_reach_device, setup, teardown),
