@@ -255,7 +255,7 @@ static unsigned link_queue_segments(Link *l, const VnetHeader *h, uint8_t *slot,
 	uint8_t *p;
 
 	/* A read that filled its slot was cut short. */
-	if (n >= l->slot_bytes || (f->lock_source && !source_is(f, slot)))
+	if (n < ETH_HLEN || n >= l->slot_bytes || (f->lock_source && !source_is(f, slot)))
 		return 0;
 	total = tso_cut_framed(h, slot, n, l->slot_bytes, max_segment, &segments);
 	if (total < 0)

@@ -11,7 +11,8 @@
  *           stripped (length32 only); bits 2 and 3 a length limit to the
  *           stream and to the device; bits 4 and 5 the source MAC locked
  *           to the stream and to the device; bits 6-7 the largest frame.
- *   byte 1  the length limit.
+ *   byte 1  bits 0 and 1 the length limit; bit 2 GSO frames from the
+ *           device are cut (where its header is stripped).
  *
  * then operations (a byte modulo 4):
  *
@@ -48,6 +49,7 @@
 #include "batchio.h"
 #include "link.h"
 #include "reference.h"
+#include "tso.h"
 
 #define SOCKET_BUFFER_BYTES (8U * 1024U * 1024U)
 #define RECEIVE_BYTES (256U * 1024U)
@@ -164,6 +166,7 @@ static void configure(Run *run, uint8_t bits, uint8_t limit_pick) {
 		.max_frame_bytes = largest[bits >> 6],
 		.header_bytes = bits & 0x01 ? VNET_HDR_BYTES : 0,
 		.strip_vnet_hdr = (bits & 0x03) == 0x02,
+		.cut_gso = limit_pick & 0x04,
 		.to_stream = { bits & 0x04 ? limit : 0, bits & 0x10, source },
 		.to_device = { bits & 0x08 ? limit : 0, bits & 0x20, source },
 		/* As small as may be (two frames): the stream's pace holds the
@@ -176,6 +179,9 @@ static void configure(Run *run, uint8_t bits, uint8_t limit_pick) {
 	run->slot_bytes = (size_t) run->max_bytes + 1;
 	if (c->header_bytes == 0 && c->to_stream.max_ether_bytes > 0 && c->to_stream.max_ether_bytes < run->max_bytes)
 		run->slot_bytes = (size_t) c->to_stream.max_ether_bytes + 1;
+	/* Room for the longest GSO frame and what cutting it adds. */
+	if (c->strip_vnet_hdr && c->cut_gso)
+		run->slot_bytes = ETH_HLEN + REF_IPV6_BYTES + 65535U + TSO_GROWTH_BYTES_MAX + 1;
 }
 
 /* What the filter lets through: a frame, after header_bytes of its
@@ -193,6 +199,40 @@ static bool passes(const Run *run, const LinkFilter *f, const uint8_t *frame, si
 	return !f->lock_source || memcmp(frame + hb + 6, f->source.ether_addr_octet, 6) == 0;
 }
 
+/* What the host should get of a GSO frame of len bytes from the device,
+ * with the virtio net header h, where the link cuts them: the segments
+ * TSO would send, unless one would be too long for the stream or they
+ * would not fit where the frame was read. Returns false if it is
+ * dropped. */
+static bool expect_segments(Run *run, const uint8_t *h, const uint8_t *frame, size_t len) {
+	static uint8_t segment[65536];
+	const LinkFilter *f = &run->config.to_stream;
+	size_t gso_size = h[4] | h[5] << 8, max = run->max_bytes, n, total;
+	unsigned gso = h[1] & 0x7fU;
+	RefTcp t;
+
+	if (f->max_ether_bytes > 0 && f->max_ether_bytes < max)
+		max = f->max_ether_bytes;
+	if (len < REF_ETH_BYTES || len >= run->slot_bytes ||
+	    (f->lock_source && memcmp(frame + 6, f->source.ether_addr_octet, 6) != 0))
+		return false;
+	if (gso_size == 0 || !ref_tcp_parse(frame, len, &t) || gso != (t.ipv6 ? 4U : 1U) || t.end == t.data)
+		return false;
+	n = ref_gso_segments(&t, gso_size);
+	total = n * (FRAME_HEADER_BYTES + t.data) + (t.end - t.data);
+	if (t.data + MIN(gso_size, t.end - t.data) > max || total - FRAME_HEADER_BYTES > run->slot_bytes)
+		return false;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = ref_gso_segment(frame, &t, gso_size, i, segment);
+
+		ref_frames_push(&run->to_stream, segment, k);
+		run->want_stream.frames++;
+		run->want_stream.bytes += k;
+	}
+	return true;
+}
+
 /* What the host should get of a frame from the device. */
 static void expect_from_device(Run *run, const uint8_t *d, size_t n) {
 	const uint8_t *header = d;
@@ -208,6 +248,11 @@ static void expect_from_device(Run *run, const uint8_t *d, size_t n) {
 	/* Longer than the slot, it is read cut, one byte too long. */
 	if (len > run->slot_bytes)
 		len = run->slot_bytes;
+	if (run->config.strip_vnet_hdr && header[1] != 0 && run->config.cut_gso) {
+		if (!expect_segments(run, header, d, len))
+			goto drop;
+		return;
+	}
 	if (len < run->config.header_bytes + REF_ETH_BYTES || len > run->max_bytes ||
 	    !passes(run, &run->config.to_stream, d, len))
 		goto drop;

@@ -130,7 +130,9 @@ size_t ref_gso_segment(const uint8_t *f, const RefTcp *t, size_t gso_size, size_
 	out[t->tcp + 6] = (uint8_t) (seq >> 8);
 	out[t->tcp + 7] = (uint8_t) seq;
 	if (i + 1 < n)
-		out[t->tcp + 13] &= (uint8_t) ~REF_TCP_PSH;
+		out[t->tcp + 13] &= (uint8_t) ~(REF_TCP_FIN | REF_TCP_PSH);
+	if (i > 0)
+		out[t->tcp + 13] &= (uint8_t) ~REF_TCP_CWR;
 	ref_tcp_fill_checksums(out, &s);
 	return s.end;
 }

@@ -19,7 +19,9 @@
 #define REF_IPV4_BYTES 20U
 #define REF_IPV6_BYTES 40U
 #define REF_TCP_BYTES 20U
+#define REF_TCP_FIN 0x01U
 #define REF_TCP_PSH 0x08U
+#define REF_TCP_CWR 0x80U
 #define REF_TCP_ACK 0x10U
 #define REF_IP_DF 0x4000U
 
@@ -49,9 +51,9 @@ void ref_tcp_fill_checksums(uint8_t *f, const RefTcp *t);
 
 /* Segment i of n (n = ceil(payload / gso_size)) of the GSO frame f, as
  * TSO makes it: the headers of f with the lengths, the IPv4 ID (counting
- * up from f's), the sequence number and the checksums of that segment; PSH
- * only on the last. Written to out (room for len bytes); returns its
- * length. */
+ * up from f's), the sequence number and the checksums of that segment; FIN
+ * and PSH only on the last, CWR only on the first. Written to out (room
+ * for len bytes); returns its length. */
 size_t ref_gso_segment(const uint8_t *f, const RefTcp *t, size_t gso_size, size_t i, uint8_t *out);
 size_t ref_gso_segments(const RefTcp *t, size_t gso_size);
 
