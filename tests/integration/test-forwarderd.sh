@@ -109,7 +109,7 @@ scenario() {
 		\"Gateways\": [\"as\", [\"10.78.0.1\", \"fd00:79::1\"]]}" >/dev/null
 	ip -n "$NS" -4 addr show eth2 | grep -q "inet 10.78.0.2/24" || fail "eth2 lacks its IPv4 address"
 	ip -n "$NS" -6 addr show eth2 | grep "inet6 fd00:79::2/64" | grep -q nodad || fail "eth2 lacks fd00:79::2/64 without DAD: $(ip -n "$NS" -6 addr show eth2)"
-	ip -n "$NS" -6 addr show eth2 | grep -q "inet6 fd00:7a::2/80" || fail "eth2 lacks fd00:7a::2/80"
+	ip -n "$NS" -6 addr show eth2 | grep -q "inet6 fd00:7a::2/80" || fail "eth2 lacks fd00:7a::2/80: $(ip -n "$NS" -6 addr show eth2)"
 	ip -n "$NS" -6 addr show eth2 | grep -q tentative && fail "an address of eth2 waits for duplicate detection"
 	ip -n "$NS" route show default | grep -q "via 10.78.0.1 dev eth2 .*metric 102" || fail "no IPv4 default route via eth2"
 	ip -n "$NS" -6 route show default | grep -q "via fd00:79::1 dev eth2 .*metric 102" || fail "no IPv6 default route via eth2"
@@ -329,6 +329,11 @@ STALLED=$!
 on_exit "kill $STALLED"
 wait_for "eth5 connected" prop_is eth5 State '"connected"'
 ip -n "$NS" link show eth5 | grep -q "qlen 10000" || fail "eth5's queue is not TxQueueLength's default: $(ip -n "$NS" link show eth5)"
+# TSO on, so the container hands over TCP in frames of up to 64 KiB, which
+# the forwarder cuts for its length32 host; in GSO frames of 64 segments
+# at most, so that they are cut where they were read.
+ip -n "$NS" -d link show eth5 | grep -q "gso_max_segs 64 " \
+	|| fail "eth5's GSO frames are not bounded to 64 segments: $(ip -n "$NS" -d link show eth5)"
 out=$(bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' eth6 5006 10.74.0.2 10.74.0.1 24 \
 	"{\"Listen\": [\"s\", \"$TMP/eth6.sock\"], \"TxQueueLength\": [\"u\", 2000000]}" 2>&1) \
 	&& fail "a TxQueueLength of 2000000 was taken"
