@@ -49,9 +49,9 @@ wait_for "arca-forwarderd" "${FW[@]}" call "${FWM[@]}" GetStatus
 "${FW[@]}" call "${FWM[@]}" AttachNetwork 'sussua{sv}' eth0 5000 10.99.0.2 10.99.0.1 24 \
 	4 Listen s "$TMP/forwarder.sock" MAC s 02:42:ac:12:00:02 \
 	Addresses as 1 fd00:99::2/64 Gateways as 1 fd00:99::1
-ip -n "$CTR" -6 addr show eth0 | grep "inet6 fd00:99::2/64" | grep -q nodad \
+ip -n "$CTR" -6 addr show eth0 | grep "inet6 fd00:99::2/64" | matches nodad \
 	|| fail "eth0 lacks fd00:99::2/64, usable at once: $(ip -n "$CTR" -6 addr show eth0)"
-ip -n "$CTR" -6 route show default | grep -q "via fd00:99::1 dev eth0" || fail "eth0 has no IPv6 default route"
+ip -n "$CTR" -6 route show default | matches "via fd00:99::1 dev eth0" || fail "eth0 has no IPv6 default route"
 
 say "host: socat splices the container's stream to the relay's"
 socat "UNIX-CONNECT:$TMP/forwarder.sock" "UNIX-CONNECT:$TMP/relay.sock" &

@@ -67,7 +67,7 @@ start_peer() {   # start_peer NAME SOCKET IP [MAC]
 	on_exit "kill $!"
 }
 
-state_is() { ctl status "$1" | grep -qx "            State: $2"; }
+state_is() { ctl status "$1" | matches -x "            State: $2"; }
 
 say "arca-forwarderd on a system bus with the bus policy of dbus/"
 start_policy_bus
@@ -79,15 +79,15 @@ wait_for "org.arca.Forwarder1 on the bus" ctl status
 say "nothing attached yet; arca-relayd is not running, so it is left out"
 out=$(ctl list)
 [ "$out" = $'DEVICE PORT ADDRESS GATEWAY MAC STATE\n\n0 networks listed.' ] || fail "arcactl list: $out"
-ctl status | grep -qx "   Networks: 0" || fail "arcactl status: $(ctl status)"
+ctl status | matches -x "   Networks: 0" || fail "arcactl status: $(ctl status)"
 
 say "arcactl attach eth0 5000 10.77.0.2/24 10.77.0.1 ..."
 ctl attach eth0 5000 10.77.0.2/24 10.77.0.1 --listen="$TMP/eth0.sock" \
 	--mac=02:42:ac:12:00:02 --mtu=1400 --dns=10.77.0.53 --dns=fd00:78::53
-ip -n "$NS" link show eth0 | grep -q "mtu 1400" || fail "eth0 has the wrong MTU"
-ip -n "$NS" link show eth0 | grep -q "02:42:ac:12:00:02" || fail "eth0 has the wrong MAC"
-ip -n "$NS" -4 addr show eth0 | grep -q "inet 10.77.0.2/24" || fail "eth0 lacks its address"
-ip -n "$NS" route show default | grep -q "via 10.77.0.1 dev eth0" || fail "no default route via eth0"
+ip -n "$NS" link show eth0 | matches "mtu 1400" || fail "eth0 has the wrong MTU"
+ip -n "$NS" link show eth0 | matches "02:42:ac:12:00:02" || fail "eth0 has the wrong MAC"
+ip -n "$NS" -4 addr show eth0 | matches "inet 10.77.0.2/24" || fail "eth0 lacks its address"
+ip -n "$NS" route show default | matches "via 10.77.0.1 dev eth0" || fail "no default route via eth0"
 grep -qx "nameserver fd00:78::53" "$TMP/resolv.conf" || fail "resolv.conf lacks the DNS servers"
 
 say "eth1 as arca-forwarder@5001.service attaches it: a settings file, and the socket PID 1 made"
@@ -109,7 +109,7 @@ no_device eth1 || fail "eth1 exists before the host connected"
 start_peer eth1 "$TMP/eth1.sock" fd00:78::1
 wait_for "eth1 attached and its first host connected" state_is eth1 connected
 ip netns exec "$NS" ping -6 -c 3 -i 0.2 -W 2 fd00:78::1 >/dev/null || fail "ping over eth1 failed"
-ip -n "$NS" -6 route show default | grep -q eth1 && fail "DefaultRoute=no made a default route"
+ip -n "$NS" -6 route show default | matches eth1 && fail "DefaultRoute=no made a default route"
 
 say "arcactl list and status, as a person reads them"
 out=$(ctl list)
@@ -128,7 +128,7 @@ grep -qE "^          To host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped
 	|| fail "status shows no traffic to the host"
 [ "$(ctl status 5001 | grep -v frames)" = "$(grep -v frames <<<"$out")" ] \
 	|| fail "status by port differs from status by device"
-ctl status | grep -qx "   Networks: 2" || fail "arcactl status: $(ctl status)"
+ctl status | matches -x "   Networks: 2" || fail "arcactl status: $(ctl status)"
 
 say "status of several networks at once, by names and glob patterns"
 titles() { ctl status "$@" | grep "^● " | tr '\n' ' '; }
@@ -173,11 +173,11 @@ expect 2 "arcactl: invalid state 'up': use ready, listening, dialing, waiting, c
 
 say "arcactl set: a running network's rate limit, for root; the bus policy refuses everyone else"
 ctl set eth1 RateLimit=1M
-ctl status eth1 | grep -qx "       Rate limit: 1000000 bytes/s each way" || fail "status: $(ctl status eth1)"
+ctl status eth1 | matches -x "       Rate limit: 1000000 bytes/s each way" || fail "status: $(ctl status eth1)"
 expect 1 "arcactl: Only root may change what arca-forwarderd does; run the command as root." \
 	as_nobody "$ARCACTL" set eth1 RateLimit=2M
 ctl set 5001 RateLimit=
-ctl status eth1 | grep -q "Rate limit" && fail "the rate limit is still there: $(ctl status eth1)"
+ctl status eth1 | matches "Rate limit" && fail "the rate limit is still there: $(ctl status eth1)"
 
 say "failures are one line with the daemon's words and exit 1; usage errors exit 2"
 expect 1 "arcactl: A network is attached as 'eth0' already; detach it first or pick another device name." \
@@ -203,9 +203,9 @@ no_device eth9 || fail "a failed attach left eth9 behind"
 say "arcactl attach DEVICE PORT --address= --address= --gateway= --gateway=: a dual-stack network"
 ctl attach eth2 5002 --address=10.76.0.2/24 --address=fd00:76::2 --gateway=10.76.0.1 --gateway=fd00:76::1 \
 	--no-ipv6-link-local --listen="$TMP/eth2.sock"
-ip -n "$NS" -4 addr show eth2 | grep -q "inet 10.76.0.2/24" || fail "eth2 lacks its IPv4 address"
-ip -n "$NS" -6 addr show eth2 | grep -q "inet6 fd00:76::2/64" || fail "eth2 lacks its IPv6 address"
-ip -n "$NS" -6 route show default | grep -q "via fd00:76::1 dev eth2" || fail "no IPv6 default route via eth2"
+ip -n "$NS" -4 addr show eth2 | matches "inet 10.76.0.2/24" || fail "eth2 lacks its IPv4 address"
+ip -n "$NS" -6 addr show eth2 | matches "inet6 fd00:76::2/64" || fail "eth2 lacks its IPv6 address"
+ip -n "$NS" -6 route show default | matches "via fd00:76::1 dev eth2" || fail "no IPv6 default route via eth2"
 out=$(ctl status eth2)
 echo "$out"
 grep -qx "          Address: 10.76.0.2/24" <<<"$out" && grep -qx "                   fd00:76::2/64" <<<"$out" \
@@ -228,7 +228,7 @@ ctl detach eth0
 no_device eth0 || fail "eth0 is still there"
 ctl detach 5001
 no_device eth1 || fail "eth1 is still there"
-ctl list --no-legend | grep -q . && fail "networks left: $(ctl list)"
+ctl list --no-legend | matches . && fail "networks left: $(ctl list)"
 
 say "arca-relayd joins the bus; arcactl list shows both daemons"
 make_netns "$HELPER"
@@ -257,11 +257,11 @@ on_exit "kill $!"
 wait_for "the relay socket" test -S "$TMP/relay.sock"
 # The container's MAC: the relay passes no other (LockMAC).
 start_peer relay "$TMP/relay.sock" 10.57.0.2 02:42:ac:12:00:05
-relay_state_is() { ctl relay status 5003 | grep -qx "            State: $1"; }
+relay_state_is() { ctl relay status 5003 | matches -x "            State: $1"; }
 wait_for "relay 5003 started and its host connected" relay_state_is connected
 ctl relay status 5003 --json=short | "$PY" -c 'import json, sys; assert json.load(sys.stdin)["Relays"][0]["Ready"] is True' \
 	|| fail "relay 5003 is connected but not ready"
-ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"
+ip -n "$HELPER" link show "b$ID" | matches "master lb$ID" || fail "b$ID is not a port of lb$ID"
 ip netns exec "$PEER" ping -c 3 -i 0.2 -W 2 10.57.0.2 >/dev/null || fail "ping across the relay failed"
 
 out=$(ctl relay list)
@@ -280,8 +280,8 @@ grep -qx "          Backend: bridge" <<<"$out" || fail "status shows the wrong b
 grep -qx "     Container ID: ctr-$ID" <<<"$out" || fail "status lacks the container id"
 grep -qE "^        From host: [0-9]+ frames \([0-9.]+[BK]\), 0 errors, 0 dropped, [0-9]+ lost in the kernel$" <<<"$out" \
 	|| fail "status shows no traffic from the host"
-ctl relay status | grep -qx "     Relays: 1 (1 connected)" || fail "arcactl relay status: $(ctl relay status)"
-ctl relay status | grep -qE "^     Uptime: [0-9]" || fail "arcactl relay status has no uptime: $(ctl relay status)"
+ctl relay status | matches -x "     Relays: 1 (1 connected)" || fail "arcactl relay status: $(ctl relay status)"
+ctl relay status | matches -E "^     Uptime: [0-9]" || fail "arcactl relay status has no uptime: $(ctl relay status)"
 ctl status --json=short | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -314,12 +314,12 @@ show_log_on_failure "$TMP/arca-forwarderd-p2p.log"
 wait_for "the peer-to-peer socket" ctl --bus="$TMP/fw.bus" status
 ctl --bus="$TMP/fw.bus" attach eth2 5002 10.78.0.2 --listen="$TMP/eth2.sock"
 # Reading is for everyone here too: the socket is theirs to connect to.
-as_nobody "$ARCACTL" --bus="$TMP/fw.bus" list --no-legend | grep -q "^eth2 " || fail "nobody cannot list over --bus"
+as_nobody "$ARCACTL" --bus="$TMP/fw.bus" list --no-legend | matches "^eth2 " || fail "nobody cannot list over --bus"
 expect 1 "arcactl: Only root may detach networks; run the command as root." \
 	as_nobody "$ARCACTL" --bus="$TMP/fw.bus" detach eth2
-ctl --bus="$TMP/fw.bus" list --no-legend | grep -q "^eth2 5002 10.78.0.2/24 - " \
+ctl --bus="$TMP/fw.bus" list --no-legend | matches "^eth2 5002 10.78.0.2/24 - " \
 	|| fail "list over --bus: $(ctl --bus="$TMP/fw.bus" list)"
-ctl list --no-legend | grep -q eth2 && fail "the system bus daemon lists eth2"
+ctl list --no-legend | matches eth2 && fail "the system bus daemon lists eth2"
 expect 1 "arcactl: $TMP/fw.bus does not serve org.arca.Relay1; is it arca-relayd's socket?" \
 	ctl --bus="$TMP/fw.bus" relay list
 

@@ -113,7 +113,7 @@ expect 1 "arcactl: A capture of eth1 is running already; end it first (interrupt
 kill -KILL "$CAP"
 wait "$CAP" 2>/dev/null || true
 wait_for "the capture's end" capture_ended forwarderd eth1 4
-grep "eth1: capture ended" "$TMP/forwarderd.log" | tail -1 | grep -q "the reader closed the pipe" \
+grep "eth1: capture ended" "$TMP/forwarderd.log" | tail -1 | matches "the reader closed the pipe" \
 	|| fail "the reader's going away was not noticed"
 "$ARCACTL" capture eth1 -w "$TMP/third.pcap" -c 2 2>/dev/null &
 CAP=$!

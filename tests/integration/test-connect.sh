@@ -24,7 +24,7 @@ prop() {
 }
 prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
 dialing() { case "$(prop eth0 State)" in '"dialing"' | '"waiting"') ;; *) return 1 ;; esac; }
-no_carrier() { ip -n "$NS" link show eth0 | grep -q NO-CARRIER; }
+no_carrier() { ip -n "$NS" link show eth0 | matches NO-CARRIER; }
 daemon_pid() { cat "$TMP/sm/pid"; }
 fds() { ls "/proc/$(daemon_pid)/fd" | wc -l; }
 

@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 RANDOM_CALLS=2000
 CYCLES=1000
-# Not ldd | grep -q: with pipefail, ldd killed by SIGPIPE fails it at times.
+# Not ldd | matches: with pipefail, ldd killed by SIGPIPE fails it at times.
 if [[ "$(ldd "$FORWARDERD")" == *libasan* ]]; then
 	# ASan keeps what is freed in a quarantine (256 MiB by default), where
 	# RSS counts it; a small one lets RSS tell growth and still catches a

@@ -85,7 +85,7 @@ fds_back() { [ "$(fds "$1")" -le "$2" ]; }
 # Give the last hang-up a moment to be read.
 wait_for "arca-forwarderd's fds back to $fw_fds (now $(fds "$FWPID"))" fds_back "$FWPID" "$fw_fds"
 wait_for "arca-relayd's fds back to $rl_fds (now $(fds "$RLPID"))" fds_back "$RLPID" "$rl_fds"
-# Not ldd | grep -q: with pipefail, ldd killed by SIGPIPE fails it at times.
+# Not ldd | matches: with pipefail, ldd killed by SIGPIPE fails it at times.
 if [[ "$(ldd "$BUILD/src/forwarderd/arca-forwarderd")" == *libasan* ]]; then
 	# ASan's quarantine holds on to freed memory; its leak check at exit
 	# is the measure there.
@@ -159,7 +159,7 @@ for i in $(seq 200); do
 	bus_call "$FW" $FWM DetachNetwork s "n$i" >/dev/null
 	bus_call "$RL" $RLM StopRelay u $((8000 + i)) >/dev/null
 done
-ip -n "$CTR" -br link | grep -q "^n[0-9]" && fail "devices left: $(ip -n "$CTR" -br link)"
+ip -n "$CTR" -br link | matches "^n[0-9]" && fail "devices left: $(ip -n "$CTR" -br link)"
 [ -z "$(ls "$TMP/fw-state" | grep '^n')" ] || fail "state left behind"
 
 say "the steady link never noticed"

@@ -49,13 +49,13 @@ scenario() {
 		"{\"Listen\": [\"s\", \"$TMP/eth1.sock\"], \"DNS\": [\"as\", [\"10.77.0.53\", \"fd00:78::53\"]]}")
 	case "$out" in '["/org/arca/Forwarder1/network/eth1", "'*) ;; *) fail "AttachNetwork eth1 returned $out" ;; esac
 
-	link eth0 | grep -q "mtu 1400" || fail "eth0 has the wrong MTU"
-	link eth0 | grep -q "02:42:ac:12:00:02" || fail "eth0 has the wrong MAC"
-	link eth0 | grep -q "NO-CARRIER" || fail "eth0 has carrier without a host"
-	ip -n "$NS" -4 addr show eth0 | grep -q "inet 10.77.0.2/24" || fail "eth0 lacks its address"
-	ip -n "$NS" -6 addr show eth1 | grep -q "inet6 fd00:78::2/64" || fail "eth1 lacks its address (prefix 0 means /64)"
-	ip -n "$NS" route show default | grep -q "via 10.77.0.1 dev eth0 .*metric 100" || fail "no default route via eth0"
-	ip -n "$NS" -6 route show default | grep -q "via fd00:78::1 dev eth1 .*metric 101" || fail "no IPv6 default route via eth1"
+	link eth0 | matches "mtu 1400" || fail "eth0 has the wrong MTU"
+	link eth0 | matches "02:42:ac:12:00:02" || fail "eth0 has the wrong MAC"
+	link eth0 | matches "NO-CARRIER" || fail "eth0 has carrier without a host"
+	ip -n "$NS" -4 addr show eth0 | matches "inet 10.77.0.2/24" || fail "eth0 lacks its address"
+	ip -n "$NS" -6 addr show eth1 | matches "inet6 fd00:78::2/64" || fail "eth1 lacks its address (prefix 0 means /64)"
+	ip -n "$NS" route show default | matches "via 10.77.0.1 dev eth0 .*metric 100" || fail "no default route via eth0"
+	ip -n "$NS" -6 route show default | matches "via fd00:78::1 dev eth1 .*metric 101" || fail "no IPv6 default route via eth1"
 	grep -qx "nameserver 10.77.0.53" "$TMP/resolv.conf" && grep -qx "nameserver fd00:78::53" "$TMP/resolv.conf" \
 		|| fail "resolv.conf lacks the DNS servers"
 	prop_is eth0 State '"listening"' || fail "eth0 is not listening: $(prop eth0 State)"
@@ -65,7 +65,7 @@ scenario() {
 	start_peer eth1 "$TMP/eth1.sock" fd00:78::1
 	wait_for "eth0 connected" prop_is eth0 State '"connected"'
 	wait_for "eth1 connected" prop_is eth1 State '"connected"'
-	link eth0 | grep -q "NO-CARRIER" && fail "eth0 has no carrier with a host connected"
+	link eth0 | matches "NO-CARRIER" && fail "eth0 has no carrier with a host connected"
 	ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 10.77.0.1 >/dev/null || fail "ping over eth0 failed"
 	ip netns exec "$NS" ping -6 -c 3 -i 0.2 -W 2 fd00:78::1 >/dev/null || fail "ping over eth1 failed"
 	# Kept by default: the kernel makes it once the carrier is on.
@@ -107,12 +107,12 @@ scenario() {
 	local dual="\"Listen\": [\"s\", \"$TMP/eth2.sock\"], \"IPv6LinkLocal\": [\"b\", false]"
 	attach eth2 5002 "" "" 0 "{$dual, \"Addresses\": [\"as\", [\"10.78.0.2/24\", \"FD00:79::2\", \"fd00:7a::2/80\"]],
 		\"Gateways\": [\"as\", [\"10.78.0.1\", \"fd00:79::1\"]]}" >/dev/null
-	ip -n "$NS" -4 addr show eth2 | grep -q "inet 10.78.0.2/24" || fail "eth2 lacks its IPv4 address"
-	ip -n "$NS" -6 addr show eth2 | grep "inet6 fd00:79::2/64" | grep -q nodad || fail "eth2 lacks fd00:79::2/64 without DAD: $(ip -n "$NS" -6 addr show eth2)"
-	ip -n "$NS" -6 addr show eth2 | grep -q "inet6 fd00:7a::2/80" || fail "eth2 lacks fd00:7a::2/80: $(ip -n "$NS" -6 addr show eth2)"
-	ip -n "$NS" -6 addr show eth2 | grep -q tentative && fail "an address of eth2 waits for duplicate detection"
-	ip -n "$NS" route show default | grep -q "via 10.78.0.1 dev eth2 .*metric 102" || fail "no IPv4 default route via eth2"
-	ip -n "$NS" -6 route show default | grep -q "via fd00:79::1 dev eth2 .*metric 102" || fail "no IPv6 default route via eth2"
+	ip -n "$NS" -4 addr show eth2 | matches "inet 10.78.0.2/24" || fail "eth2 lacks its IPv4 address"
+	ip -n "$NS" -6 addr show eth2 | grep "inet6 fd00:79::2/64" | matches nodad || fail "eth2 lacks fd00:79::2/64 without DAD: $(ip -n "$NS" -6 addr show eth2)"
+	ip -n "$NS" -6 addr show eth2 | matches "inet6 fd00:7a::2/80" || fail "eth2 lacks fd00:7a::2/80: $(ip -n "$NS" -6 addr show eth2)"
+	ip -n "$NS" -6 addr show eth2 | matches tentative && fail "an address of eth2 waits for duplicate detection"
+	ip -n "$NS" route show default | matches "via 10.78.0.1 dev eth2 .*metric 102" || fail "no IPv4 default route via eth2"
+	ip -n "$NS" -6 route show default | matches "via fd00:79::1 dev eth2 .*metric 102" || fail "no IPv6 default route via eth2"
 	prop_is eth2 Address '"10.78.0.2"' && prop_is eth2 PrefixLength 24 && prop_is eth2 Gateway '"10.78.0.1"' \
 		|| fail "eth2's first address and gateway: $(prop eth2 Address) $(prop eth2 PrefixLength) $(prop eth2 Gateway)"
 	prop_is eth2 Addresses '["fd00:79::2/64", "fd00:7a::2/80"]' || fail "eth2's Addresses: $(prop eth2 Addresses)"
@@ -129,11 +129,11 @@ scenario() {
 	ping4=$!
 	ip netns exec "$NS" ping -6 -c 3 -i 0.2 -W 2 fd00:79::1 >/dev/null || fail "ping -6 over eth2 failed"
 	wait "$ping4" || fail "ping over eth2 failed: $(cat "$TMP/ping4.out")"
-	ip -n "$NS" -6 addr show eth2 scope link | grep -q inet6 && fail "eth2 has a link-local address: IPv6LinkLocal=false"
+	ip -n "$NS" -6 addr show eth2 scope link | matches inet6 && fail "eth2 has a link-local address: IPv6LinkLocal=false"
 	stop_peer eth2
 	grep -q "icmp=3 icmp6=3" "$TMP/eth2.out" || fail "the host did not see 3 pings of each: $(cat "$TMP/eth2.out")"
 	bus_call "$ADDR" $M DetachNetwork s eth2 >/dev/null
-	ip -n "$NS" -6 route show default | grep -q "dev eth2" && fail "eth2's IPv6 default route outlived it"
+	ip -n "$NS" -6 route show default | matches "dev eth2" && fail "eth2's IPv6 default route outlived it"
 
 	say "[$mode] bad dual-stack combinations are refused by name and leave nothing behind"
 	local bad="\"Listen\": [\"s\", \"$TMP/eth9.sock\"]"
@@ -231,7 +231,7 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(6
 			setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/bus-call.py" \
 			"$ADDR" $M DetachNetwork s eth0
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/bus-call.py" \
-			"$ADDR" $M ListNetworks "" | grep -q '"eth0"' || fail "reading is for everyone"
+			"$ADDR" $M ListNetworks "" | matches '"eth0"' || fail "reading is for everyone"
 		no_device eth9 || fail "a refused caller made eth9"
 	fi
 
@@ -303,7 +303,7 @@ ADDR=p2p:unix:path=$TMP/forwarder.bus
 start_daemon arca-forwarderd ip netns exec "$NS" \
 	"$BUILD/src/forwarderd/arca-forwarderd" --bus="$TMP/forwarder.bus" --resolv-conf="$TMP/resolv.conf" --state-dir="$TMP/state"
 wait_for "the peer-to-peer socket" bus_call "$ADDR" $M GetStatus ""
-busctl --address="unix:path=$TMP/forwarder.bus" call $M GetStatus | grep -q '^a{sv} 11 "Version" s ' \
+busctl --address="unix:path=$TMP/forwarder.bus" call $M GetStatus | matches '^a{sv} 11 "Version" s ' \
 	|| fail "busctl cannot talk to the peer-to-peer socket"
 scenario peer-to-peer
 stop_forwarderd
@@ -328,11 +328,11 @@ time.sleep(120)' "$TMP/eth5.sock" &
 STALLED=$!
 on_exit "kill $STALLED"
 wait_for "eth5 connected" prop_is eth5 State '"connected"'
-ip -n "$NS" link show eth5 | grep -q "qlen 10000" || fail "eth5's queue is not TxQueueLength's default: $(ip -n "$NS" link show eth5)"
+ip -n "$NS" link show eth5 | matches "qlen 10000" || fail "eth5's queue is not TxQueueLength's default: $(ip -n "$NS" link show eth5)"
 # TSO on, so the container hands over TCP in frames of up to 64 KiB, which
 # the forwarder cuts for its length32 host; in GSO frames of 64 segments
 # at most, so that they are cut where they were read.
-ip -n "$NS" -d link show eth5 | grep -q "gso_max_segs 64 " \
+ip -n "$NS" -d link show eth5 | matches "gso_max_segs 64 " \
 	|| fail "eth5's GSO frames are not bounded to 64 segments: $(ip -n "$NS" -d link show eth5)"
 out=$(bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' eth6 5006 10.74.0.2 10.74.0.1 24 \
 	"{\"Listen\": [\"s\", \"$TMP/eth6.sock\"], \"TxQueueLength\": [\"u\", 2000000]}" 2>&1) \

@@ -82,7 +82,7 @@ fprop() {  # fprop CHASSIS PROPERTY: the container's eth0
 	bus_call "unix:path=$TMP/fw-$1.bus" org.arca.Forwarder1 /org/arca/Forwarder1/network/eth0 \
 		org.freedesktop.DBus.Properties Get ss org.arca.Forwarder1.Network "$2"
 }
-has_port() { ovn_vsctl "$1" list-ports br-int | grep -qx "$2"; }
+has_port() { ovn_vsctl "$1" list-ports br-int | matches -x "$2"; }
 
 say "arca-relayd on each chassis: relay 5001 for ctr-a on a, 5002 for ctr-b on b"
 start_relayd a --ovn-ready-timeout=2

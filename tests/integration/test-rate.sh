@@ -110,7 +110,7 @@ echo "   $free bytes/s"
 say "arcactl set eth0 RateLimit=4M: the network's limit, live, both ways"
 fw set eth0 RateLimit=4M
 [ "$(fw_prop RateLimit)" = 4000000 ] || fail "RateLimit reads $(fw_prop RateLimit)"
-fw status eth0 | grep -qx "       Rate limit: 4000000 bytes/s each way" || fail "status: $(fw status eth0)"
+fw status eth0 | matches -x "       Rate limit: 4000000 bytes/s each way" || fail "status: $(fw status eth0)"
 near 4000000 "$(rate_of "" rl_prop)" || fail "the container sent at another rate"
 near 4000000 "$(rate_of -R fw_prop)" || fail "the container received at another rate"
 kill -0 "$SPLICE" || fail "the host had to reconnect"

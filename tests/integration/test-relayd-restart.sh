@@ -34,7 +34,7 @@ prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
 daemon_pid() { cat "$TMP/sm/pid"; }
 ofport() { ovs-vsctl --db="$OVS_DB" get Interface "$OVS_PORT" ofport; }
 ifindex() { ip netns exec "$HELPER" cat "/sys/class/net/$1/ifindex"; }
-has_port() { ovs-vsctl --db="$OVS_DB" list-ports br-int | grep -qx "$OVS_PORT"; }
+has_port() { ovs-vsctl --db="$OVS_DB" list-ports br-int | matches -x "$OVS_PORT"; }
 
 say "arca-relayd under a service manager; relay 5001 to Open vSwitch, 5002 to a Linux bridge"
 mkdir -p "$TMP/sm"

@@ -48,7 +48,7 @@ prop() {
 }
 prop_is() { [ "$(prop "$1" "$2")" = "$3" ]; }
 ports() { ovs-vsctl --db="$OVS_DB" list-ports br-int; }
-has_port() { ports | grep -qx "$1"; }
+has_port() { ports | matches -x "$1"; }
 start_host() {   # start_host NAME SOCKET IP MAC
 	$PY "$LIB/frame-peer.py" --connect "$2" --ip "$3" --mac "$4" >"$TMP/$1.out" 2>&1 &
 	eval "HOST_$1=$!"
@@ -80,14 +80,14 @@ for want in "iface-id=iface-$ID" 'attached-mac="02:42:ac:12:00:02"' "arca-networ
 	case "$ids" in *"$want"*) ;; *) fail "external_ids lack $want: $ids" ;; esac
 done
 [ "$(ovs-vsctl --db="$OVS_DB" get Interface "$PORT" type)" = internal ] || fail "port is not internal"
-ip -n "$HELPER" link show "$PORT" | grep -q "qlen 10000" \
+ip -n "$HELPER" link show "$PORT" | matches "qlen 10000" \
 	|| fail "the port's queue to Open vSwitch is not TxQueueLength's default: $(ip -n "$HELPER" link show "$PORT")"
 fwd=$(forwarded)
 ip netns exec "$PA" ping -c 3 -i 0.2 -W 2 10.55.0.2 >/dev/null || fail "ping from VLAN 100 through the relay failed"
 [ "$(forwarded)" = "$fwd" ] || fail "the helper's stack routed frames meant for the container"
 [ "$(ip -n "$HELPER" -br link show "$PORT" | awk '{ print $3 }')" != 02:42:ac:12:00:02 ] \
 	|| fail "the port device has the container's MAC"
-! ip -n "$HELPER" addr show "$PORT" | grep -q inet6 || fail "the helper has an IPv6 address on $PORT"
+! ip -n "$HELPER" addr show "$PORT" | matches inet6 || fail "the helper has an IPv6 address on $PORT"
 if ip netns exec "$PB" ping -c 2 -i 0.2 -W 1 10.55.0.2 >/dev/null 2>&1; then
 	fail "a peer on VLAN 200 reached the relay on VLAN 100"
 fi
@@ -149,7 +149,7 @@ expect_error org.arca.Error.AccessDenied \
 expect_error org.arca.Error.AccessDenied \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/bus-call.py" "$ADDR" $M StopRelay u 5001
 setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$LIB/bus-call.py" "$ADDR" $M ListRelays "" \
-	| grep -q "\"$PORT\"" || fail "reading is for everyone"
+	| matches "\"$PORT\"" || fail "reading is for everyone"
 out=$(bus_call "$ADDR" $M ListRelays "")
 [ "$out" = "[[5001, \"br-int\", \"$PORT\", \"02:42:ac:12:00:02\", 100, \"connected\", \"/org/arca/Relay1/relay/5001\"]]" ] \
 	|| fail "ListRelays: $out"
@@ -201,9 +201,9 @@ expect_error org.arca.Error.NoSuchBridge start_relay 5004 "$PEER_PORT" "c$ID" ""
 	"{\"Listen\": [\"s\", \"$TMP/r4.sock\"], \"Backend\": [\"s\", \"bridge\"]}"
 start_host h4 "$TMP/r3.sock" 10.56.0.2 02:42:ac:12:00:03
 wait_for "relay 5003 connected" prop_is 5003 State '"connected"'
-ip -n "$HELPER" link show "b$ID" | grep -q "master lb$ID" || fail "b$ID is not a port of lb$ID"
-ip -n "$HELPER" link show "b$ID" | grep -q "qlen 2500" || fail "b$ID's queue is not the TxQueueLength given"
-! ip -n "$HELPER" addr show "b$ID" | grep -q inet6 || fail "the helper has an IPv6 address on b$ID"
+ip -n "$HELPER" link show "b$ID" | matches "master lb$ID" || fail "b$ID is not a port of lb$ID"
+ip -n "$HELPER" link show "b$ID" | matches "qlen 2500" || fail "b$ID's queue is not the TxQueueLength given"
+! ip -n "$HELPER" addr show "b$ID" | matches inet6 || fail "the helper has an IPv6 address on b$ID"
 ip netns exec "arca-pc-$ID" ping -c 2 -i 0.2 -W 2 10.56.0.2 >/dev/null || fail "ping over the Linux bridge failed"
 stop_host h4
 wait_for "bridge port deleted" sh -c "! ip -n $HELPER link show b$ID"

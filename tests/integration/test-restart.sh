@@ -89,17 +89,17 @@ ADDR=p2p:unix:path=$TMP/bus2.sock
 start_daemon forwarderd ip netns exec "$NS" "$BUILD/src/forwarderd/arca-forwarderd" \
 	--bus="$TMP/bus2.sock" --state-dir="$TMP/state"
 wait_for "the restored eth0" prop_is eth0 State '"listening"'
-ip -n "$NS" -4 addr show eth0 | grep -q "10.66.0.2/24" || fail "the restored eth0 lacks its address"
+ip -n "$NS" -4 addr show eth0 | matches "10.66.0.2/24" || fail "the restored eth0 lacks its address"
 say "a dual-stack network, then kill -9 and a start: it comes back with both families"
 bus_call "$ADDR" $M AttachNetwork 'sussua{sv}' eth1 5001 "" "" 0 \
 	"{\"Listen\": [\"s\", \"$TMP/eth1.sock\"], \"Addresses\": [\"as\", [\"fd00:66::2/64\", \"10.67.0.2/24\"]],
 	  \"Gateways\": [\"as\", [\"fd00:66::1\", \"10.67.0.1\"]], \"IPv6LinkLocal\": [\"b\", false]}" >/dev/null
 dual_stack_is_whole() {
-	ip -n "$NS" -6 addr show eth1 | grep "inet6 fd00:66::2/64" | grep -q nodad \
+	ip -n "$NS" -6 addr show eth1 | grep "inet6 fd00:66::2/64" | matches nodad \
 		|| fail "$1: eth1 lacks fd00:66::2/64 without DAD: $(ip -n "$NS" -6 addr show eth1)"
-	ip -n "$NS" -4 addr show eth1 | grep -q "inet 10.67.0.2/24" || fail "$1: eth1 lacks 10.67.0.2/24"
-	ip -n "$NS" -6 route show default | grep -q "via fd00:66::1 dev eth1" || fail "$1: eth1 has no IPv6 default route"
-	ip -n "$NS" route show default | grep -q "via 10.67.0.1 dev eth1" || fail "$1: eth1 has no IPv4 default route"
+	ip -n "$NS" -4 addr show eth1 | matches "inet 10.67.0.2/24" || fail "$1: eth1 lacks 10.67.0.2/24"
+	ip -n "$NS" -6 route show default | matches "via fd00:66::1 dev eth1" || fail "$1: eth1 has no IPv6 default route"
+	ip -n "$NS" route show default | matches "via 10.67.0.1 dev eth1" || fail "$1: eth1 has no IPv4 default route"
 	prop_is eth1 Address '"fd00:66::2"' && prop_is eth1 Addresses '["10.67.0.2/24"]' \
 		&& prop_is eth1 Gateways '["10.67.0.1"]' && prop_is eth1 IPv6LinkLocal false \
 		|| fail "$1: eth1's settings: $(prop eth1 Address) $(prop eth1 Addresses) $(prop eth1 Gateways)"
@@ -125,7 +125,7 @@ on_exit "kill $!"
 wait_for "a host on the restored eth1" prop_is eth1 State '"connected"'
 ip netns exec "$NS" ping -6 -c 2 -i 0.2 -W 2 fd00:66::1 >/dev/null || fail "ping -6 over the restored eth1 failed"
 ip netns exec "$NS" ping -c 2 -i 0.2 -W 2 10.67.0.1 >/dev/null || fail "ping over the restored eth1 failed"
-ip -n "$NS" -6 addr show eth1 scope link | grep -q inet6 && fail "the restored eth1 has a link-local address"
+ip -n "$NS" -6 addr show eth1 scope link | matches inet6 && fail "the restored eth1 has a link-local address"
 
 say "a clean stop without a service manager detaches everything: nothing comes back"
 kill -TERM "$forwarderd2_PID"

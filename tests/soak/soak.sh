@@ -204,7 +204,7 @@ healed() {
 listening() {
 	local _
 	for _ in $(seq 50); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		ip netns exec "$1" ss -Hltn "sport = :$2" | matches . && return 0
 		kill -0 "$3" 2>/dev/null || return 1
 		sleep 0.1
 	done
@@ -467,8 +467,8 @@ same_inventory() {
 # stop, "died with -9" for each of our SIGKILLs, nothing else.
 ended_as_told() {
 	local name=$1 log=$TMP/$1.log
-	! grep "service-manager: .* exited with" "$log" | grep -qv "exited with 0$" &&
-		! grep "service-manager: .* died with" "$log" | grep -qv "died with -9$" &&
+	! grep "service-manager: .* exited with" "$log" | matches -v "exited with 0$" &&
+		! grep "service-manager: .* died with" "$log" | matches -v "died with -9$" &&
 		[ "$(grep -c "service-manager: .* died with" "$log")" -eq "${FAULTS[$name-kill]:-0}" ]
 }
 
@@ -579,7 +579,7 @@ check "restarts through the fd store kept the host's connection" \
 	[ $((${RECONNECTS[relayd-restart]:-0} + ${RECONNECTS[forwarderd-restart]:-0})) -eq 0 ]
 check "every completed transfer carried the bytes sent ($(count bad) did not)" [ "$(count bad)" -eq 0 ]
 check "every interrupted transfer ran into a fault ($(interruptions | grep -c ', none:') did not)" \
-	eval '! interruptions | grep -q ", none:"'
+	eval '! interruptions | matches ", none:"'
 for name in relayd forwarderd; do
 	check "arca-$name stops cleanly" stop_service "$name"
 	check "arca-$name died of our SIGKILLs alone (${FAULTS[$name-kill]:-0}), every stop exited 0" \

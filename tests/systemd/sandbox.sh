@@ -104,7 +104,7 @@ connect_host() {
 	python3 "$peer" --connect "$2" --ip "$3" >/dev/null 2>&1 &
 	host=$!
 	for _ in $(seq 50); do
-		ctl relay status "$1" | grep -q "State: connected" && return 0
+		grep -q "State: connected" <<<"$(ctl relay status "$1")" && return 0
 		sleep 0.1
 	done
 	echo "FAIL: the host of relay $1 did not connect"
@@ -137,7 +137,7 @@ if [ $ovs = yes ]; then
 	# filters hold as well.
 	ctl relay start 5004 --bridge=br-sbx-ovs --listen="$tmp/relay-ovs.sock"
 	connect_host 5004 "$tmp/relay-ovs.sock" 10.59.2.2
-	ovs-vsctl list-ports br-sbx-ovs | grep -q . || { echo "FAIL: no OVS port for relay 5004"; exit 1; }
+	[ -n "$(ovs-vsctl list-ports br-sbx-ovs)" ] || { echo "FAIL: no OVS port for relay 5004"; exit 1; }
 	ctl relay stop 5004
 	[ -z "$(ovs-vsctl list-ports br-sbx-ovs)" ] || { echo "FAIL: relay 5004's OVS port is left"; exit 1; }
 else

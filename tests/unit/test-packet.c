@@ -120,6 +120,20 @@ static void test_frames_of_other_interfaces_stay_out(void **state) {
 	assert_int_equal(netdev_delete(nl, c), 0);
 }
 
+/* A burst between two wake-ups fits: the buffers are 4 MiB (the kernel
+ * reports twice that), past net.core.rmem_max's default of 208 KiB. */
+static void test_buffers_hold_a_burst_past_rmem_max(void **state) {
+	_cleanup_close_ int fd = packet_open(ifindex_b, false);
+	int rcv = 0, snd = 0;
+	socklen_t len = sizeof(int);
+
+	assert_true(fd >= 0);
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len), 0);
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &len), 0);
+	assert_int_equal(rcv, 2 * 4 * 1024 * 1024);
+	assert_int_equal(snd, 2 * 4 * 1024 * 1024);
+}
+
 static void test_open_missing_interface_fails(void **state) {
 	assert_int_equal(packet_open(999999, false), -ENODEV);
 }
@@ -129,6 +143,7 @@ int main(void) {
 		cmocka_unit_test(test_frame_arriving_is_read_whole_once),
 		cmocka_unit_test(test_outgoing_frames_are_not_read_back),
 		cmocka_unit_test(test_frames_of_other_interfaces_stay_out),
+		cmocka_unit_test(test_buffers_hold_a_burst_past_rmem_max),
 		cmocka_unit_test(test_open_missing_interface_fails),
 	};
 	int r;

@@ -80,6 +80,13 @@ make_bridge_peer() {
 	ip -n "$peer" link set eth0 up
 }
 
+# matches [GREP OPTION]... PATTERN: grep -q for the end of a pipe. It
+# reads all its input: grep -q stops at the first match, and under pipefail
+# the writer, killed by SIGPIPE when it writes more, fails the pipe.
+matches() {
+	grep "$@" >/dev/null
+}
+
 # wait_for DESCRIPTION COMMAND...: retries for up to 10 s.
 wait_for() {
 	local what=$1 i

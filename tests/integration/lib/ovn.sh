@@ -280,7 +280,7 @@ ovn_knows_neighbour() {
 	ns=$(ovn_chassis_var NS "$1")
 	ip -n "$ns" neigh flush to "$2" dev br-phy
 	ip netns exec "$ns" ping -c 1 -W 1 -q "$2" || return 1
-	ovs-appctl -t "$dir/ovs-vswitchd.ctl" tnl/neigh/show | grep -q "^$2 "
+	ovs-appctl -t "$dir/ovs-vswitchd.ctl" tnl/neigh/show | matches "^$2 "
 }
 
 # wait_ovn_port_up LPORT [CHASSIS]: the logical port LPORT is bound to a
