@@ -160,7 +160,9 @@ static void on_port_device(NetdevWatch *w, int ifindex, void *userdata) {
 	if (fd < 0)
 		return device_fail(d, fd, "Failed to open port %s: %s", o->port.name, strerror(-fd));
 	d->fd = fd;
-	d->vnet_hdr = true;
+	/* GSO frames come whole where Open vSwitch has userspace TSO on
+	 * (other_config:userspace-tso-enable); the link cuts them. */
+	d->vnet_hdr = d->gso = true;
 	device_set_mtu(d, o->nl, o->port.mtu);
 	ovs_device_wait_ready(o);
 	device_done(d, 0);
@@ -311,7 +313,7 @@ int device_ovs_new(Device **ret, sd_event *event, struct nl_sock *nl, const OvsC
 		if (ifindex >= 0) {
 			o->device.fd = TAKE_FD(fd);
 			o->device.ifindex = ifindex;
-			o->device.vnet_hdr = true;
+			o->device.vnet_hdr = o->device.gso = true;
 			device_set_mtu(&o->device, nl, port->mtu);
 			o->made = true;
 		}
