@@ -23,12 +23,6 @@
 
 /* How much one stream read may take; several frames at the usual MTU. */
 #define LINK_READ_BYTES (128U * 1024U)
-
-/* What a stream read brought, in whatever link: one buffer for the whole
- * process, since a read's frames are written, or kept elsewhere, before
- * its handler returns (see on_stream_event()). Its pages cost nothing
- * until a read touches them. */
-static uint8_t stream_read_buf[LINK_READ_BYTES];
 /* The longest GSO frame a device hands out: an Ethernet header, IPv6's,
  * and the most payload it may announce. */
 #define LINK_GSO_FRAME_BYTES_MAX (ETH_HLEN + 40U + 65535U)
@@ -37,6 +31,12 @@ static uint8_t stream_read_buf[LINK_READ_BYTES];
 /* A paused direction wakes when its credit is back, not up to sd-event's
  * default of 250 ms later: that would halve the rate a limit gives. */
 #define LINK_RATE_TIMER_ACCURACY_USEC 1U
+
+/* What a stream read brought, in whatever link: one buffer for the whole
+ * process, since a read's frames are written, or kept elsewhere, before
+ * its handler returns (see on_stream_event()). Its pages cost nothing
+ * until a read touches them. */
+static uint8_t stream_read_buf[LINK_READ_BYTES];
 
 /* One batch of device reads: each into a slot of the queue, behind a
  * virtio net header of its own where strip_vnet_hdr. */
@@ -562,12 +562,13 @@ static int on_stream_event(sd_event_source *s, int fd, uint32_t revents, void *u
 
 /* How much one device read may bring: one byte more than may go on, so
  * that a longer frame, cut to its slot, still reads as too long and is
- * dropped. That is one more than the to-stream filter lets through where
- * it limits the length and GSO frames cannot come (not Framing=vnet), so
- * that many slots fit in the queue; otherwise one more than the stream
+ * dropped. Where the link cuts GSO frames, one more than the longest of
+ * them and what cutting adds, since the segments take the frame's place.
+ * Otherwise one more than the to-stream filter lets through where it
+ * limits the length and GSO frames cannot come (not Framing=vnet), so
+ * that many slots fit in the queue; or one more than the stream
  * carries. */
 static size_t link_slot_bytes(const LinkConfig *config, uint32_t max_bytes) {
-	/* A GSO frame to cut comes whole, and its segments take its place. */
 	if (config->strip_vnet_hdr && config->cut_gso)
 		return LINK_GSO_FRAME_BYTES_MAX + TSO_GROWTH_BYTES_MAX + 1;
 	if (config->header_bytes == 0 && config->to_stream.max_ether_bytes > 0)
