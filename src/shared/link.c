@@ -26,6 +26,12 @@
 /* The longest GSO frame a device hands out: an Ethernet header, IPv6's,
  * and the most payload it may announce. */
 #define LINK_GSO_FRAME_BYTES_MAX (ETH_HLEN + 40U + 65535U)
+/* Device reads a queue of the default size has room for at least, where
+ * a slot must hold a 64 KiB frame (Framing=vnet, or GSO frames to cut):
+ * with the three that 256 KiB holds, a device's small frames cost a
+ * system call each third. 16 slots of 64 KiB are about 1 MiB, touched
+ * only as frames come. */
+#define LINK_QUEUE_SLOTS_MIN 16U
 /* Stream reads per wake-up, so one busy link cannot starve the others. */
 #define LINK_STREAM_READS 4U
 /* A paused direction wakes when its credit is back, not up to sd-event's
@@ -621,7 +627,9 @@ int link_new(Link **ret, sd_event *event, int device_fd, int stream_fd,
 	l->max_bytes = max_bytes;
 	l->slot_bytes = link_slot_bytes(config, max_bytes);
 	frame_decoder_init(&l->decoder, max_bytes);
-	r = frame_queue_init(&l->queue, config->queue_bytes ?: FRAME_QUEUE_BYTES_DEFAULT,
+	r = frame_queue_init(&l->queue,
+	                     config->queue_bytes ?: MAX(FRAME_QUEUE_BYTES_DEFAULT,
+	                                                LINK_QUEUE_SLOTS_MIN * FRAME_QUEUE_SLOT_STRIDE(l->slot_bytes)),
 	                     MAX(max_bytes + 1, (uint32_t) l->slot_bytes));
 	if (r < 0)
 		return r;

@@ -91,7 +91,7 @@ typedef struct LinkConfig {
 	bool cut_gso;
 	LinkFilter to_stream;
 	LinkFilter to_device;
-	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT */
+	size_t queue_bytes;       /* 0: FRAME_QUEUE_BYTES_DEFAULT, or more for large slots */
 	uint64_t rate_to_stream;  /* bytes per second; 0: unlimited */
 	uint64_t rate_to_device;
 	LinkStats *stats;         /* NULL: the link keeps its own */
