@@ -143,8 +143,10 @@ void ref_frames_push(RefFrames *q, const uint8_t *frame, size_t len) {
 		q->v = realloc(q->v, q->allocated * sizeof(RefFrame));
 		assert(q->v);
 	}
-	if (q->used + len > q->bytes_allocated) {
-		q->bytes_allocated = MAX(2 * q->bytes_allocated, q->used + len);
+	/* Also before the first frame, even an empty one: memcpy() takes no
+	 * NULL. */
+	if (!q->bytes || q->used + len > q->bytes_allocated) {
+		q->bytes_allocated = MAX(MAX(2 * q->bytes_allocated, q->used + len), 4096U);
 		q->bytes = realloc(q->bytes, q->bytes_allocated);
 		assert(q->bytes);
 		for (size_t i = q->head; i < q->n; i++)
