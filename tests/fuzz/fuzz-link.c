@@ -253,8 +253,7 @@ static void expect_from_device(Run *run, const uint8_t *d, size_t n) {
 			goto drop;
 		return;
 	}
-	if (len < run->config.header_bytes + REF_ETH_BYTES || len > run->max_bytes ||
-	    !passes(run, &run->config.to_stream, d, len))
+	if (len < run->config.header_bytes + REF_ETH_BYTES || len > run->max_bytes)
 		goto drop;
 
 	frame = malloc(len);
@@ -274,6 +273,13 @@ static void expect_from_device(Run *run, const uint8_t *d, size_t n) {
 			frame[field] = (uint8_t) (sum >> 8);
 			frame[field + 1] = (uint8_t) sum;
 		}
+	}
+	/* The filter sees the frame as it leaves, its checksum filled in: a
+	 * checksum field the device put in the source address must not
+	 * slip a frame past LockMAC. */
+	if (!passes(run, &run->config.to_stream, frame, len)) {
+		free(frame);
+		goto drop;
 	}
 	ref_frames_push(&run->to_stream, frame, len);
 	free(frame);
