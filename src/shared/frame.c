@@ -169,18 +169,6 @@ uint8_t *frame_queue_reserve(FrameQueue *q) {
 	return frame_queue_reserve_slots(q, q->max_bytes, 1, &slots);
 }
 
-void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len) {
-	uint8_t *to = q->buf + q->tail + FRAME_HEADER_BYTES;
-
-	assert(len > 0 && len <= q->max_bytes);
-	assert(frame >= to && frame + len <= q->buf + q->size);
-
-	if (frame != to)
-		memmove(to, frame, len);
-	unaligned_write_be32(q->buf + q->tail, (uint32_t) len);
-	q->tail += FRAME_HEADER_BYTES + len;
-}
-
 uint8_t *frame_queue_commit_framed_from(FrameQueue *q, const uint8_t *framed, size_t len) {
 	uint8_t *to = q->buf + q->tail;
 
@@ -191,6 +179,15 @@ uint8_t *frame_queue_commit_framed_from(FrameQueue *q, const uint8_t *framed, si
 		memmove(to, framed, len);
 	q->tail += len;
 	return to;
+}
+
+void frame_queue_commit_from(FrameQueue *q, const uint8_t *frame, size_t len) {
+	assert(len > 0 && len <= q->max_bytes);
+	assert(frame >= q->buf + q->tail + FRAME_HEADER_BYTES);
+
+	/* Its header goes in the room before it, which its slot has. */
+	unaligned_write_be32((uint8_t *) frame - FRAME_HEADER_BYTES, (uint32_t) len);
+	frame_queue_commit_framed_from(q, frame - FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + len);
 }
 
 void frame_queue_commit(FrameQueue *q, size_t len) {
