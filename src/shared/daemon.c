@@ -39,7 +39,9 @@ int daemon_event_new(sd_event **ret) {
 	/* A host that hangs up mid-write must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 
-	r = sd_event_default(&e);
+	/* Not sd_event_default(): a default loop checks with gettid(), one
+	 * system call per iteration, that it runs on the thread that made it. */
+	r = sd_event_new(&e);
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate event loop: %m");
 
